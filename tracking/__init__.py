@@ -1,0 +1,48 @@
+"""Branded order-tracking page server."""
+import os
+
+from flask import Flask
+
+from . import config as default_config
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the app: defaults, then instance/config.py, then TRACKING_* variables, then `test_config`."""
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder="../templates",
+        static_folder="../static",
+    )
+    app.config.from_object(default_config)
+    if test_config is None:
+        app.config.from_pyfile("config.py", silent=True)
+        if os.environ.get("DATABASE_URL"):
+            app.config["SQLALCHEMY_DATABASE_URI"] = os.environ["DATABASE_URL"]
+        app.config.from_prefixed_env("TRACKING")
+    else:
+        app.config.from_mapping(test_config)
+    os.makedirs(app.instance_path, exist_ok=True)
+
+    from .db import configure_database
+    configure_database(app)
+
+    from .extensions import api, babel, csrf, htmx, limiter, migrate
+    from .i18n import select_locale, select_timezone
+    from .extensions import db
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=os.path.join(app.root_path, "..", "migrations"))
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    htmx.init_app(app)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    api.init_app(app)
+
+    from . import api as api_package, pages, cli, errors, health
+    api_package.register(app)
+    pages.register(app)
+    health.register(app)
+    errors.register(app)
+    cli.register(app)
+    return app

@@ -1,0 +1,122 @@
+"""REST API v1: register, list, read and refresh shipments."""
+import base64
+import binascii
+
+from flask import current_app, g
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from sqlalchemy import select
+
+from ..carriers import known_carriers
+from ..carriers.detect import detect
+from ..extensions import db, limiter
+from ..models import Order, Shipment
+from ..models.types import utcnow
+from .. import shipments as registry
+from .auth import authenticate, rate_limit_key
+from .problems import Problem
+from .schemas import ShipmentIn, ShipmentOut, ShipmentPage, ShipmentQuery
+from .serialize import shipment_dict
+
+blp = Blueprint("api", __name__, url_prefix="/api/v1", description="Shipments and their tracking")
+blp.before_request(authenticate)
+limiter.limit(lambda: current_app.config["API_RATE_LIMIT"], key_func=rate_limit_key)(blp)
+
+
+def _own_shipment(shipment_id: int) -> Shipment:
+    """The caller's shipment; another merchant's is as absent as a missing one."""
+    shipment = db.session.get(Shipment, shipment_id)
+    if shipment is None or shipment.merchant_id != g.merchant.id:
+        raise Problem(404, "Not Found", f"No shipment {shipment_id} for this API key.")
+    return shipment
+
+
+def _choose_carrier(data: dict) -> str:
+    """The named carrier if installed, else the single one the number's format points to."""
+    if "carrier" in data:
+        code = data["carrier"].strip().lower()
+        if code not in known_carriers():
+            raise Problem(422, "Unprocessable Content", f"Carrier {code!r} is not installed.",
+                          errors=[{"field": "carrier", "message": "Unknown carrier."}],
+                          carriers=sorted(known_carriers()))
+        return code
+    candidates = detect(data["tracking_number"])
+    if len(candidates) != 1:
+        raise Problem(422, "Unprocessable Content",
+                      "Name the carrier: the tracking number does not identify a single one.",
+                      errors=[{"field": "carrier", "message": "Carrier could not be detected."}],
+                      candidates=candidates)
+    return candidates[0]
+
+
+def _encode_cursor(last_id: int) -> str:
+    return base64.urlsafe_b64encode(f"id:{last_id}".encode()).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str) -> int:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        kind, _, value = raw.partition(":")
+        if kind == "id" and value.isdigit():
+            return int(value)
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        pass
+    raise Problem(422, "Unprocessable Content", "The cursor is not one this API gave out.",
+                  errors=[{"field": "cursor", "message": "Invalid cursor."}])
+
+
+@blp.route("/shipments")
+class Shipments(MethodView):
+    @blp.arguments(ShipmentQuery, location="query")
+    @blp.response(200, ShipmentPage)
+    def get(self, args):
+        """List the merchant's shipments, newest first, with filters and a cursor."""
+        query = select(Shipment).where(Shipment.merchant_id == g.merchant.id)
+        if "tracking_number" in args:
+            query = query.where(Shipment.tracking_number == args["tracking_number"].strip().upper())
+        if "order_number" in args:
+            query = query.join(Order).where(Order.number == args["order_number"])
+        if "status" in args:
+            query = query.where(Shipment.status == args["status"])
+        if "cursor" in args:
+            query = query.where(Shipment.id < _decode_cursor(args["cursor"]))
+        limit = args["limit"]
+        rows = list(db.session.scalars(query.order_by(Shipment.id.desc()).limit(limit + 1)))
+        page = rows[:limit]
+        return {
+            "data": [shipment_dict(s, with_events=False) for s in page],
+            "next_cursor": _encode_cursor(page[-1].id) if len(rows) > limit else None,
+        }
+
+    @blp.arguments(ShipmentIn)
+    @blp.response(201, ShipmentOut)
+    @blp.alt_response(200, schema=ShipmentOut, description="Already registered: the existing shipment")
+    @blp.alt_response(409, description="Registered already under another order number")
+    def post(self, data):
+        """Register a shipment; the same carrier and number again answers 200 with the existing one."""
+        data["carrier"] = _choose_carrier(data)
+        shipment, created = registry.register(g.merchant, data)
+        if not created and shipment.order.number != data["order"]["number"]:
+            raise Problem(409, "Conflict",
+                          "This tracking number is registered already under another order number.",
+                          shipment_id=shipment.id)
+        db.session.commit()
+        return shipment_dict(shipment), 201 if created else 200
+
+
+@blp.route("/shipments/<int:shipment_id>")
+class ShipmentItem(MethodView):
+    @blp.response(200, ShipmentOut)
+    def get(self, shipment_id):
+        """One shipment with its events, newest first."""
+        return shipment_dict(_own_shipment(shipment_id))
+
+
+@blp.route("/shipments/<int:shipment_id>/refresh", methods=["POST"])
+@blp.response(202, ShipmentOut)
+def refresh(shipment_id):
+    """Ask the worker to poll this shipment next."""
+    shipment = _own_shipment(shipment_id)
+    shipment.next_poll_at = utcnow()
+    db.session.commit()
+    return shipment_dict(shipment)

@@ -1,0 +1,6 @@
+"""The data model, one module per aggregate."""
+from .merchant import ApiKey, Merchant
+from .order import LineItem, Order
+from .shipment import Shipment, TrackingEvent
+
+__all__ = ["ApiKey", "LineItem", "Merchant", "Order", "Shipment", "TrackingEvent"]

@@ -1,0 +1,40 @@
+"""Shopper-facing pages."""
+from babel import Locale
+from flask import Flask, request, url_for
+from flask_babel import get_locale
+
+from babel.numbers import format_currency
+
+from ..carriers import known_carriers
+from . import wording
+from .branding import brand_style
+from .routes import bp
+
+
+def carrier_name(code: str) -> str:
+    """The carrier's display name; its code when the adapter is not installed."""
+    adapter = known_carriers().get(code)
+    return adapter.name if adapter else code.upper()
+
+
+def register(app: Flask) -> None:
+    """Mount the shopper blueprint and the template helpers its pages use."""
+    app.register_blueprint(bp)
+    language_names = {code: Locale.parse(code).get_display_name(code).capitalize()
+                      for code in app.config["LANGUAGES"]}
+
+    @app.context_processor
+    def page_helpers():
+        def url_with_lang(endpoint: str, **values) -> str:
+            lang = request.args.get("lang")
+            return url_for(endpoint, **values, **({"lang": lang} if lang else {}))
+        locale = get_locale()
+        return {
+            "brand_style": brand_style,
+            "carrier_name": carrier_name,
+            "money": lambda amount, currency: format_currency(amount, currency, locale=locale),
+            "status_word": lambda s: wording.headline(s.status, s.substatus),
+            "html_lang": str(locale).replace("_", "-") if locale else "en",
+            "url_with_lang": url_with_lang,
+            "language_names": language_names,
+        }

@@ -1,0 +1,63 @@
+"""A merchant's brand as CSS custom properties: safe colours, curated fonts, readable text."""
+import re
+
+from markupsafe import Markup
+
+from ..models import Merchant
+
+# Curated font stacks: system fonts only, so a first view downloads no font file.
+FONTS = {
+    "system": 'system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", sans-serif',
+    "humanist": '"Seravek", "Gill Sans Nova", Ubuntu, Calibri, "DejaVu Sans", sans-serif',
+    "rounded": 'ui-rounded, "Hiragino Maru Gothic ProN", Quicksand, Comfortaa, sans-serif',
+    "serif": '"Iowan Old Style", "Palatino Linotype", "URW Palladio L", P052, Georgia, serif',
+    "mono": 'ui-monospace, "Cascadia Code", "Source Code Pro", Menlo, Consolas, monospace',
+}
+DEFAULT_BRAND, DEFAULT_ACCENT = "#1f4e79", "#b45309"
+_HEX = re.compile(r"^#[0-9a-fA-F]{6}$")
+
+
+def safe_color(value: str | None, default: str) -> str:
+    """A #rrggbb colour, or the default: nothing else reaches the stylesheet."""
+    return value if value and _HEX.match(value) else default
+
+
+def luminance(color: str) -> float:
+    """WCAG relative luminance of #rrggbb."""
+    def channel(c: int) -> float:
+        c = c / 255
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+    r, g, b = (int(color[i:i + 2], 16) for i in (1, 3, 5))
+    return 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b)
+
+
+def contrast(a: str, b: str) -> float:
+    """WCAG contrast ratio between two #rrggbb colours (1 to 21)."""
+    high, low = sorted((luminance(a), luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def readable_on(background: str) -> str:
+    """Near-black or white, whichever reads better on `background`."""
+    return "#ffffff" if contrast(background, "#ffffff") >= contrast(background, "#111111") else "#111111"
+
+
+def brand_vars(merchant: Merchant) -> dict[str, str]:
+    """The custom properties the page stylesheet reads."""
+    brand = safe_color(merchant.brand_color, DEFAULT_BRAND)
+    accent = safe_color(merchant.accent_color, DEFAULT_ACCENT)
+    link = next((c for c in (accent, brand) if contrast(c, "#ffffff") >= 4.5), "#1a1a1a")
+    return {
+        "--brand": brand,
+        "--link": link,
+        "--on-brand": readable_on(brand),
+        "--accent": accent,
+        "--on-accent": readable_on(accent),
+        "--font": FONTS.get(merchant.font, FONTS["system"]),
+    }
+
+
+def brand_style(merchant: Merchant) -> Markup:
+    """The `:root` rule for a <style> element; every value is validated or from FONTS, so safe."""
+    rules = ";".join(f"{name}:{value}" for name, value in brand_vars(merchant).items())
+    return Markup(":root{" + rules.replace("<", "") + "}")

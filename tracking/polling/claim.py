@@ -1,0 +1,50 @@
+"""Claiming due shipments so that each is polled by one worker at a time."""
+import uuid
+from datetime import datetime, timedelta
+
+from sqlalchemy import or_, select, update
+
+from ..extensions import db
+from ..models import Shipment
+
+
+def new_claim_token() -> str:
+    """Identifies one polling round of one worker process."""
+    return uuid.uuid4().hex
+
+
+def claim_due(token: str, limit: int, lease_seconds: int, now: datetime) -> list[Shipment]:
+    """Atomically mark up to `limit` due, unclaimed shipments as ours and return them.
+
+    One UPDATE statement does it: SQLite serialises it, and on PostgreSQL the inner
+    SELECT skips rows another worker has locked. A claim whose lease ran out (its worker
+    died) is due again.
+    """
+    due = (
+        select(Shipment.id)
+        .where(
+            Shipment.next_poll_at <= now,
+            or_(Shipment.claim_expires_at.is_(None), Shipment.claim_expires_at < now),
+        )
+        .order_by(Shipment.next_poll_at)
+        .limit(limit)
+    )
+    if db.engine.dialect.name == "postgresql":
+        due = due.with_for_update(skip_locked=True)
+    db.session.execute(
+        update(Shipment)
+        .where(Shipment.id.in_(due.scalar_subquery()))
+        .values(claimed_by=token, claim_expires_at=now + timedelta(seconds=lease_seconds))
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    return list(
+        db.session.scalars(select(Shipment).where(Shipment.claimed_by == token).order_by(Shipment.id))
+    )
+
+
+def release(shipment: Shipment, next_poll_at: datetime | None) -> None:
+    """Give a claimed shipment back with its next due time (None: never again)."""
+    shipment.claimed_by = None
+    shipment.claim_expires_at = None
+    shipment.next_poll_at = next_poll_at
