@@ -87,7 +87,7 @@ def backend(request):
 @pytest.fixture
 def app(request, backend, tmp_path):
     """An app on a clean database: tables created once per run, emptied after each test."""
-    url = request.getfixturevalue(f"{backend}_url")
+    url = request.getfixturevalue({"sqlite": "sqlite_url", "postgresql": "postgres_url"}[backend])
     app = create_app({**base_config(url, str(tmp_path)), **getattr(request, "param", {})})
     with app.app_context():
         db.create_all()

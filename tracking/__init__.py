@@ -23,17 +23,22 @@ def create_app(test_config: dict | None = None) -> Flask:
     else:
         app.config.from_mapping(test_config)
     os.makedirs(app.instance_path, exist_ok=True)
+    if app.config["SECRET_KEY"] == default_config.SECRET_KEY and not (app.debug or app.testing):
+        raise RuntimeError(
+            "Set SECRET_KEY in instance/config.py or TRACKING_SECRET_KEY (make install writes one)."
+        )
 
     from .db import configure_database
     configure_database(app)
 
     from .extensions import api, babel, csrf, htmx, limiter, migrate
-    from .i18n import select_locale, select_timezone
+    from .i18n import forget_previous_request, select_locale, select_timezone
     from .extensions import db
 
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(app.root_path, "..", "migrations"))
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    app.before_request(forget_previous_request)
     htmx.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)

@@ -1,5 +1,6 @@
 """Choosing the shopper's language and timezone: ?lang= > Accept-Language > order locale > merchant default."""
 from flask import current_app, g, has_request_context, request
+from flask_babel import refresh
 
 
 def supported(value: str | None) -> str | None:
@@ -37,3 +38,10 @@ def select_locale() -> str:
 def select_timezone() -> str:
     """Times without a carrier offset (ETA, delivery) show in the merchant's timezone."""
     return g.get("merchant_timezone") or current_app.config["BABEL_DEFAULT_TIMEZONE"]
+
+
+def forget_previous_request() -> None:
+    """Drop per-request choices cached on `g`: an outer app context (tests, CLI) can span requests."""
+    for name in ("merchant", "merchant_locale", "merchant_timezone", "order_locale"):
+        g.pop(name, None)
+    refresh()

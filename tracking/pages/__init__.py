@@ -7,7 +7,7 @@ from babel.numbers import format_currency
 
 from ..carriers import known_carriers
 from . import wording
-from .branding import brand_style
+from .branding import brand_style, http_url
 from .routes import bp
 
 
@@ -20,6 +20,7 @@ def carrier_name(code: str) -> str:
 def register(app: Flask) -> None:
     """Mount the shopper blueprint and the template helpers its pages use."""
     app.register_blueprint(bp)
+    app.add_template_filter(http_url)
     language_names = {code: Locale.parse(code).get_display_name(code).capitalize()
                       for code in app.config["LANGUAGES"]}
 

@@ -22,6 +22,14 @@ def safe_color(value: str | None, default: str) -> str:
     return value if value and _HEX.match(value) else default
 
 
+def http_url(value: str | None) -> str | None:
+    """A merchant-supplied link, only if it is http(s): no javascript: or data: URLs on the page."""
+    if value and value.strip().lower().startswith(("https://", "http://", "/")) \
+            and not value.strip().startswith("//"):
+        return value.strip()
+    return None
+
+
 def luminance(color: str) -> float:
     """WCAG relative luminance of #rrggbb."""
     def channel(c: int) -> float:

@@ -1,0 +1,52 @@
+# Two commands matter: `make demo` runs the product, `make test` runs every test.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PORT ?= 5000
+FLASK := $(BIN)/flask --app wsgi
+
+# The demo's clock: one scenario hour per 10 s, polls every few seconds, pages refresh every 10 s.
+DEMO_ENV := TRACKING_DEMO_SECONDS_PER_HOUR=10 TRACKING_WORKER_INTERVAL_SECONDS=5 \
+	TRACKING_POLL_INTERVAL_SECONDS=10 TRACKING_PAGE_REFRESH_SECONDS=10 \
+	TRACKING_PUBLIC_BASE_URL=http://127.0.0.1:$(PORT)
+
+.PHONY: demo test install translations extract-messages bench clean
+
+$(BIN)/pip:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(VENV)/.installed: setup.cfg pyproject.toml | $(BIN)/pip
+	$(BIN)/pip install -q -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed translations instance/config.py
+
+instance/config.py:
+	mkdir -p instance
+	$(BIN)/python -c "import secrets; print(f'SECRET_KEY = {secrets.token_hex(32)!r}')" > $@
+
+translations: $(VENV)/.installed
+	$(BIN)/pybabel compile -q -d tracking/translations
+
+extract-messages: $(VENV)/.installed
+	$(BIN)/pybabel extract -q -F babel.cfg -k _l -k lazy_gettext -o tracking/translations/messages.pot .
+	$(BIN)/pybabel update -q -N -i tracking/translations/messages.pot -d tracking/translations
+
+demo: install
+	$(FLASK) db upgrade
+	@echo "Demo tracking pages (they move as the worker polls the simulated carrier):"
+	@$(DEMO_ENV) $(FLASK) seed-demo
+	@echo "Order lookup: http://127.0.0.1:$(PORT)/demo-shop/track  (order number + alex@example.com)"
+	@echo "Web and worker starting on http://127.0.0.1:$(PORT) - Ctrl-C stops both."
+	$(DEMO_ENV) PATH=$(abspath $(BIN)):$$PATH $(BIN)/honcho start -f Procfile -p $(PORT)
+
+test: install
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: install
+	$(BIN)/python bench/page_throughput.py
+	$(BIN)/python bench/page_weight.py
+
+clean:
+	rm -rf $(VENV) instance/tracking.sqlite3* build *.egg-info
