@@ -27,7 +27,7 @@ instance/config.py:
 	$(BIN)/python -c "import secrets; print(f'SECRET_KEY = {secrets.token_hex(32)!r}')" > $@
 
 translations: $(VENV)/.installed
-	$(BIN)/pybabel compile -q -d tracking/translations
+	$(BIN)/pybabel compile -d tracking/translations
 
 extract-messages: $(VENV)/.installed
 	$(BIN)/pybabel extract -q -F babel.cfg -k _l -k lazy_gettext -o tracking/translations/messages.pot .
