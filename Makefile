@@ -30,8 +30,8 @@ translations: $(VENV)/.installed
 	$(BIN)/pybabel compile -d tracking/translations
 
 extract-messages: $(VENV)/.installed
-	$(BIN)/pybabel extract -q -F babel.cfg -k _l -k lazy_gettext -o tracking/translations/messages.pot .
-	$(BIN)/pybabel update -q -N -i tracking/translations/messages.pot -d tracking/translations
+	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext -o tracking/translations/messages.pot .
+	$(BIN)/pybabel -q update -N -i tracking/translations/messages.pot -d tracking/translations
 
 demo: install
 	$(FLASK) db upgrade

@@ -17,11 +17,15 @@ def carrier_name(code: str) -> str:
     return adapter.name if adapter else code.upper()
 
 
+def _capitalised(name: str) -> str:
+    return name[:1].upper() + name[1:]
+
+
 def register(app: Flask) -> None:
     """Mount the shopper blueprint and the template helpers its pages use."""
     app.register_blueprint(bp)
     app.add_template_filter(http_url)
-    language_names = {code: Locale.parse(code).get_display_name(code).capitalize()
+    language_names = {code: _capitalised(Locale.parse(code).get_display_name(code))
                       for code in app.config["LANGUAGES"]}
 
     @app.context_processor

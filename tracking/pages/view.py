@@ -35,7 +35,7 @@ def eta_text(shipment: Shipment) -> str | None:
         return None
     locale, tz = get_locale(), _tz(shipment)
     start, end = earliest.astimezone(tz), (latest or earliest).astimezone(tz)
-    day = format_skeleton("MMMMEEEEd", start, locale=locale)
+    day = format_skeleton("MMMEd", start, locale=locale)
     if start.date() == end.date():
         if start == end:
             return day
@@ -43,7 +43,7 @@ def eta_text(shipment: Shipment) -> str | None:
                  start=format_time(start, "short", locale=locale),
                  end=format_time(end, "short", locale=locale))
     return _("between %(start)s and %(end)s", start=day,
-             end=format_skeleton("MMMMEEEEd", end, locale=locale))
+             end=format_skeleton("MMMEd", end, locale=locale))
 
 
 def delivered_text(shipment: Shipment) -> str | None:
