@@ -1,10 +1,20 @@
 """Flask CLI commands: seeding, polling, the worker, merchants and API keys."""
+import re
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
 import click
 from flask import Flask, current_app
 from sqlalchemy import select
 
 from .extensions import db
 from .models import ApiKey, Merchant
+
+# A slug is the first path segment of the merchant's lookup page (/<slug>/track), so it must be
+# URL-safe and must not shadow the app's own top-level paths.
+SLUG = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
+RESERVED_SLUGS = frozenset({
+    "t", "api", "console", "support", "webhooks", "static", "metrics", "healthz",
+})
 
 
 def _merchant_or_exit(slug: str) -> Merchant:
@@ -35,6 +45,8 @@ def poll(once: bool) -> None:
 @click.command("worker")
 def worker() -> None:
     """Run the APScheduler polling worker (blocking)."""
+    import logging
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     from .polling.worker import run_worker
     run_worker(current_app._get_current_object())
 
@@ -46,6 +58,15 @@ def worker() -> None:
 @click.option("--locale", default="en", show_default=True)
 def create_merchant(slug: str, name: str, timezone: str, locale: str) -> None:
     """Create a merchant."""
+    if not SLUG.fullmatch(slug) or slug in RESERVED_SLUGS:
+        raise click.BadParameter(
+            "use 1-63 lowercase letters, digits and hyphens, not starting or ending with a hyphen,"
+            f" and none of {', '.join(sorted(RESERVED_SLUGS))}", param_hint="--slug")
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise click.BadParameter(f"{timezone!r} is not an IANA time zone (e.g. America/Chicago)",
+                                 param_hint="--timezone") from None
     if db.session.scalar(select(Merchant).filter_by(slug=slug)):
         raise click.ClickException(f"merchant {slug!r} exists already")
     db.session.add(Merchant(slug=slug, name=name, timezone=timezone, default_locale=locale))

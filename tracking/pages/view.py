@@ -4,7 +4,7 @@ from datetime import date, datetime, timedelta
 from itertools import groupby
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date, format_datetime, format_skeleton, format_time
+from babel.dates import format_date, format_skeleton, format_time
 from flask import current_app
 from flask_babel import get_locale, gettext as _
 
@@ -50,8 +50,9 @@ def delivered_text(shipment: Shipment) -> str | None:
     """When the parcel was delivered, in the merchant's timezone."""
     if shipment.status != "delivered" or not shipment.delivered_at:
         return None
-    moment = shipment.delivered_at.astimezone(_tz(shipment))
-    return format_datetime(moment, "medium", tzinfo=_tz(shipment), locale=get_locale())
+    moment, locale = shipment.delivered_at.astimezone(_tz(shipment)), get_locale()
+    day = format_skeleton("MMMEd", moment, locale=locale)
+    return f'{day} {format_time(moment, "short", locale=locale)}'
 
 
 def is_late(shipment: Shipment, now: datetime) -> bool:
