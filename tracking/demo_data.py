@@ -1,4 +1,5 @@
 """Demo merchant and shipments on the simulated carrier, for the quick start and the benchmarks."""
+import secrets
 from datetime import timedelta
 from decimal import Decimal
 
@@ -40,11 +41,15 @@ def seed(count_per_scenario: int = 1, seconds_per_hour: float = 60) -> list:
     """One order per scenario (the first in two parcels); returns the new shipments."""
     merchant = demo_merchant()
     now = utcnow()
+    # Hex cannot spell a scenario word, and makes two seeds in the same second distinct: without
+    # it the second would hand back the first one's shipments and orders.
+    run = secrets.token_hex(2).upper()
     created = []
     for n in range(count_per_scenario):
         for i, (word, hours_ago) in enumerate(SCENARIOS.items()):
-            number = f"DEMO{word}{now:%H%M%S}{n:03d}"
-            order = {"number": f"JC-{now:%m%d%H%M%S}-{n}{i}", "placed_at": now - timedelta(hours=2),
+            number = f"DEMO{word}{now:%H%M%S}{run}{n:03d}"
+            order = {"number": f"JC-{now:%m%d%H%M%S}-{run}-{n}{i}",
+                     "placed_at": now - timedelta(hours=2),
                      "customer": {"email": "alex@example.com", "name": "Alex Doe"}, "items": ITEMS}
             data = {"tracking_number": number, "carrier": "demo", "order": order,
                     "destination": {"city": "Portland", "region": "OR", "postal_code": "97205",

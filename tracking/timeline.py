@@ -2,7 +2,7 @@
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .carriers.base import CarrierEvent, TrackResult
 from .models import Shipment, TrackingEvent
@@ -51,7 +51,15 @@ def instant_of(event: CarrierEvent, fallback_tz: str) -> datetime:
     if event.utc_offset_minutes is not None:
         offset = timezone(timedelta(minutes=event.utc_offset_minutes))
         return event.occurred_at_local.replace(tzinfo=offset).astimezone(timezone.utc)
-    return event.occurred_at_local.replace(tzinfo=ZoneInfo(fallback_tz)).astimezone(timezone.utc)
+    return event.occurred_at_local.replace(tzinfo=_zone(fallback_tz)).astimezone(timezone.utc)
+
+
+def _zone(name: str | None):
+    """The named IANA zone; UTC when it is empty or unknown, so a bad setting cannot stop a merge."""
+    try:
+        return ZoneInfo(name) if name else timezone.utc
+    except (ZoneInfoNotFoundError, ValueError):
+        return timezone.utc
 
 
 def milestone_of(status: str, substatus: str | None) -> int:
@@ -62,8 +70,13 @@ def milestone_of(status: str, substatus: str | None) -> int:
 
 
 def chronological(events: list[TrackingEvent]) -> list[TrackingEvent]:
-    """Oldest first; at the same instant the further-along status counts as later."""
-    return sorted(events, key=lambda e: (e.occurred_at, PROGRESS.get(e.status, 0), e.id or 0))
+    """Oldest first; at the same instant the further-along status counts as later.
+
+    Remaining ties are broken by fingerprint, not by row id: ids follow the order scans arrived
+    in (and are unset before a flush), which would make the order, and the derived status,
+    depend on whether a carrier lists its scans newest or oldest first.
+    """
+    return sorted(events, key=lambda e: (e.occurred_at, PROGRESS.get(e.status, 0), e.fingerprint))
 
 
 def derive_status(events: list[TrackingEvent]) -> tuple[str, str | None]:
@@ -100,7 +113,9 @@ def merge(shipment: Shipment, result: TrackResult, source: str = "poll") -> Merg
 
     events = list(known.values())
     if events:
-        shipment.status, shipment.substatus = derive_status(events)
+        # Expired is our own verdict: a scan not seen before lifts it, a repeat of old ones does not.
+        if added or shipment.status != Status.EXPIRED:
+            shipment.status, shipment.substatus = derive_status(events)
         shipment.last_event_at = max(e.occurred_at for e in events)
         shipment.progress = max(
             [shipment.progress or 0] + [milestone_of(e.status, e.substatus) for e in events]

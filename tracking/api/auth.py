@@ -5,7 +5,6 @@ from flask import g, request
 
 from ..extensions import db
 from ..models import ApiKey, Merchant
-from ..models.merchant import hash_api_key
 from ..models.types import utcnow
 from .problems import Problem
 
@@ -19,10 +18,15 @@ def bearer_token() -> str | None:
     return token.strip() or None if scheme.lower() == "bearer" else None
 
 
+def active_key() -> ApiKey | None:
+    """The live key this request's bearer token names, if any (an indexed lookup)."""
+    token = bearer_token()
+    return ApiKey.find_active(token) if token else None
+
+
 def authenticate() -> None:
     """Set g.merchant from the API key or answer 401; runs before every API view."""
-    token = bearer_token()
-    key = ApiKey.find_active(token) if token else None
+    key = active_key()
     if key is None:
         raise Problem(
             401, "Unauthorized", "Send a valid API key as `Authorization: Bearer <key>`.",
@@ -37,6 +41,9 @@ def authenticate() -> None:
 
 
 def rate_limit_key() -> str:
-    """Limit per API key when one is sent, per client address otherwise."""
-    token = bearer_token()
-    return "key:" + hash_api_key(token)[:16] if token else "ip:" + (request.remote_addr or "?")
+    """Limit per API key when a valid one is sent, per client address otherwise.
+
+    Made-up tokens count against the address: a new one per request must not evade the limit.
+    """
+    key = active_key()
+    return f"key:{key.id}" if key is not None else "ip:" + (request.remote_addr or "?")

@@ -1,8 +1,12 @@
 """RFC 9457 problem+json responses for every API failure."""
 from flask import Response, json
 from werkzeug.exceptions import HTTPException
+from werkzeug.http import HTTP_STATUS_CODES
 
 PROBLEM_TYPE = "https://tracking.example/problems/"
+MEDIA_TYPE = "application/problem+json"
+# One title (and so one `type`) per status, with RFC 9110's names where Werkzeug's are older.
+TITLES = {**HTTP_STATUS_CODES, 413: "Content Too Large", 422: "Unprocessable Content"}
 
 
 class Problem(Exception):
@@ -18,7 +22,7 @@ def problem_response(status: int, title: str, detail: str = "", headers=None, **
     """Build the JSON problem document with its media type."""
     slug = title.lower().replace(" ", "-")
     body = {"type": PROBLEM_TYPE + slug, "title": title, "status": status, "detail": detail, **extra}
-    response = Response(json.dumps(body), status=status, mimetype="application/problem+json")
+    response = Response(json.dumps(body), status=status, mimetype=MEDIA_TYPE)
     for name, value in (headers or {}).items():
         response.headers[name] = value
     return response
@@ -35,14 +39,16 @@ def from_http_exception(exc: HTTPException) -> Response:
     extra = {}
     data = getattr(exc, "data", None) or {}
     messages = data.get("messages") if isinstance(data, dict) else None
-    if messages:
-        extra["errors"] = _flatten(messages)
     detail = exc.description if isinstance(exc.description, str) else ""
     if exc.code == 422 and messages:
+        extra["errors"] = _flatten(messages)
         detail = "The request body or query failed validation; see `errors`."
+    elif messages:  # webargs' 400 for a body that is not JSON: no field to name
+        detail = " ".join(error["message"] for error in _flatten(messages))
     headers = dict(exc.get_headers()) if exc.code == 429 else {}
     headers.pop("Content-Type", None)
-    return problem_response(exc.code or 500, exc.name, detail, headers=headers, **extra)
+    code = exc.code or 500
+    return problem_response(code, TITLES.get(code, exc.name), detail, headers=headers, **extra)
 
 
 def _flatten(messages: dict, prefix: str = "") -> list[dict]:

@@ -2,10 +2,11 @@
 import base64
 import binascii
 
-from flask import current_app, g
+from flask import current_app, g, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from ..carriers import known_carriers
 from ..carriers.detect import detect
@@ -14,18 +15,30 @@ from ..models import Order, Shipment
 from ..models.types import utcnow
 from .. import shipments as registry
 from .auth import authenticate, rate_limit_key
-from .problems import Problem
-from .schemas import ShipmentIn, ShipmentOut, ShipmentPage, ShipmentQuery
+from .problems import MEDIA_TYPE, Problem
+from .schemas import ProblemOut, ShipmentIn, ShipmentOut, ShipmentPage, ShipmentQuery, normalise_number
 from .serialize import shipment_dict
+
+# Ids are INTEGER columns: a larger one in a path or cursor names nothing (and would overflow).
+MAX_ID = 2**31 - 1
 
 blp = Blueprint("api", __name__, url_prefix="/api/v1", description="Shipments and their tracking")
 blp.before_request(authenticate)
-limiter.limit(lambda: current_app.config["API_RATE_LIMIT"], key_func=rate_limit_key)(blp)
+# One allowance per key across the whole API, not one per route.
+limiter.shared_limit(lambda: current_app.config["API_RATE_LIMIT"], scope="api-v1",
+                     key_func=rate_limit_key)(blp)
+
+
+@blp.before_request
+def json_bodies_only() -> None:
+    """A body must be JSON: a form or text body is refused rather than read as empty."""
+    if request.content_length and not request.is_json:
+        raise Problem(415, "Unsupported Media Type", "Send the body as `application/json`.")
 
 
 def _own_shipment(shipment_id: int) -> Shipment:
     """The caller's shipment; another merchant's is as absent as a missing one."""
-    shipment = db.session.get(Shipment, shipment_id)
+    shipment = db.session.get(Shipment, shipment_id) if shipment_id <= MAX_ID else None
     if shipment is None or shipment.merchant_id != g.merchant.id:
         raise Problem(404, "Not Found", f"No shipment {shipment_id} for this API key.")
     return shipment
@@ -57,7 +70,7 @@ def _decode_cursor(cursor: str) -> int:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         kind, _, value = raw.partition(":")
-        if kind == "id" and value.isdigit():
+        if kind == "id" and value.isascii() and value.isdigit() and int(value) <= MAX_ID:
             return int(value)
     except (binascii.Error, UnicodeDecodeError, ValueError):
         pass
@@ -73,7 +86,7 @@ class Shipments(MethodView):
         """List the merchant's shipments, newest first, with filters and a cursor."""
         query = select(Shipment).where(Shipment.merchant_id == g.merchant.id)
         if "tracking_number" in args:
-            query = query.where(Shipment.tracking_number == args["tracking_number"].strip().upper())
+            query = query.where(Shipment.tracking_number == normalise_number(args["tracking_number"]))
         if "order_number" in args:
             query = query.join(Order).where(Order.number == args["order_number"])
         if "status" in args:
@@ -91,22 +104,35 @@ class Shipments(MethodView):
     @blp.arguments(ShipmentIn)
     @blp.response(201, ShipmentOut)
     @blp.alt_response(200, schema=ShipmentOut, description="Already registered: the existing shipment")
-    @blp.alt_response(409, description="Registered already under another order number")
+    @blp.alt_response(409, schema=ProblemOut, content_type=MEDIA_TYPE,
+                      description="Registered already under another order number")
     def post(self, data):
         """Register a shipment; the same carrier and number again answers 200 with the existing one."""
         data["carrier"] = _choose_carrier(data)
-        shipment, created = registry.register(g.merchant, data)
+        shipment, created = _register(data)
         if not created and shipment.order.number != data["order"]["number"]:
             raise Problem(409, "Conflict",
                           "This tracking number is registered already under another order number.",
                           shipment_id=shipment.id)
-        db.session.commit()
         return shipment_dict(shipment), 201 if created else 200
+
+
+def _register(data: dict) -> tuple[Shipment, bool]:
+    """Register and commit, once more if a concurrent request stored the shipment or order first."""
+    try:
+        shipment, created = registry.register(g.merchant, data)
+        db.session.commit()
+    except IntegrityError:  # a unique constraint refused ours: the second attempt finds theirs
+        db.session.rollback()
+        shipment, created = registry.register(g.merchant, data)
+        db.session.commit()
+    return shipment, created
 
 
 @blp.route("/shipments/<int:shipment_id>")
 class ShipmentItem(MethodView):
     @blp.response(200, ShipmentOut)
+    @blp.alt_response(404, response="NOT_FOUND")
     def get(self, shipment_id):
         """One shipment with its events, newest first."""
         return shipment_dict(_own_shipment(shipment_id))
@@ -114,6 +140,7 @@ class ShipmentItem(MethodView):
 
 @blp.route("/shipments/<int:shipment_id>/refresh", methods=["POST"])
 @blp.response(202, ShipmentOut)
+@blp.alt_response(404, response="NOT_FOUND")
 def refresh(shipment_id):
     """Ask the worker to poll this shipment next."""
     shipment = _own_shipment(shipment_id)

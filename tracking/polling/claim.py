@@ -6,6 +6,7 @@ from sqlalchemy import or_, select, update
 
 from ..extensions import db
 from ..models import Shipment
+from ..models.types import utcnow
 
 
 def new_claim_token() -> str:
@@ -31,10 +32,13 @@ def claim_due(token: str, limit: int, lease_seconds: int, now: datetime) -> list
     )
     if db.engine.dialect.name == "postgresql":
         due = due.with_for_update(skip_locked=True)
+    # `now` decides what is due and may be held fixed for a whole drain; the lease is measured
+    # on the real clock, or a long drain would hand out claims that have already run out.
+    expires = max(now, utcnow()) + timedelta(seconds=lease_seconds)
     db.session.execute(
         update(Shipment)
         .where(Shipment.id.in_(due.scalar_subquery()))
-        .values(claimed_by=token, claim_expires_at=now + timedelta(seconds=lease_seconds))
+        .values(claimed_by=token, claim_expires_at=expires)
         .execution_options(synchronize_session=False)
     )
     db.session.commit()

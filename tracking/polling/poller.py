@@ -1,4 +1,5 @@
 """One polling round: claim due shipments, ask their carriers in batches, merge what comes back."""
+import inspect
 import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -63,10 +64,17 @@ def poll_due(now: datetime | None = None, limit: int | None = None) -> PollSumma
     for shipment in shipments:
         by_carrier[shipment.carrier].append(shipment)
     for code, group in by_carrier.items():
-        adapter = get_adapter(code)
+        try:
+            adapter = get_adapter(code)
+        except Exception as exc:  # e.g. settings the adapter refuses; the round goes on
+            log.exception("carrier %s could not be set up", code)
+            adapter = None
+            problem = f"carrier {code!r} could not be set up: {type(exc).__name__}: {exc}"
+        else:
+            problem = f"carrier {code!r} is not installed"
         if adapter is None:
             for shipment in group:
-                _fail(shipment, f"carrier {code!r} is not installed", now, summary)
+                _fail(shipment, problem, now, summary)
             db.session.commit()
             continue
         size = max(1, adapter.batch_size)
@@ -75,10 +83,20 @@ def poll_due(now: datetime | None = None, limit: int | None = None) -> PollSumma
     return summary
 
 
+def _track(adapter, requests: list[TrackRequest], now: datetime):
+    """Ask the carrier. An adapter that plays time (the simulated carrier) gets the round's `now`,
+    so that what it reports agrees with the clock the poller schedules and expires by."""
+    try:
+        takes_now = "now" in inspect.signature(adapter.track).parameters
+    except (TypeError, ValueError):
+        takes_now = False
+    return adapter.track(requests, now=now) if takes_now else adapter.track(requests)
+
+
 def _poll_batch(adapter, batch: list[Shipment], now: datetime, summary: PollSummary) -> None:
     requests = [TrackRequest(s.tracking_number, s.created_at) for s in batch]
     try:
-        results = {r.tracking_number: r for r in adapter.track(requests)}
+        results = {r.tracking_number: r for r in _track(adapter, requests, now)}
     except Exception as exc:  # a carrier must never take the worker down
         log.exception("carrier %s failed", adapter.code)
         for shipment in batch:
@@ -89,18 +107,30 @@ def _poll_batch(adapter, batch: list[Shipment], now: datetime, summary: PollSumm
         result = results.get(shipment.tracking_number)
         if result is None:
             _fail(shipment, "carrier returned no result for this number", now, summary)
+            db.session.commit()
             continue
-        merged = timeline.merge(shipment, result)
+        # Each shipment is committed on its own: a result that cannot be stored (a malformed
+        # payload, a value the database refuses) fails that shipment alone, not its batch-mates,
+        # and does not leave them claimed until the lease runs out.
+        shipment_id = shipment.id
+        try:
+            merged = timeline.merge(shipment, result)
+            shipment.last_polled_at = now
+            shipment.poll_failures = 0
+            shipment.last_poll_error = None
+            _expire_if_silent(shipment, now)
+            release(shipment, next_poll_time(shipment, now))
+            db.session.commit()
+        except Exception as exc:
+            log.exception("could not store %s result for shipment %s", adapter.code, shipment_id)
+            db.session.rollback()
+            _fail(shipment, f"result not stored: {type(exc).__name__}: {exc}", now, summary)
+            db.session.commit()
+            continue
         summary.polled += 1
         summary.by_outcome[result.outcome] += 1
         summary.new_events += merged.added
         summary.status_changes += merged.status_changed
-        shipment.last_polled_at = now
-        shipment.poll_failures = 0
-        shipment.last_poll_error = None
-        _expire_if_silent(shipment, now)
-        release(shipment, next_poll_time(shipment, now))
-    db.session.commit()
 
 
 def _fail(shipment: Shipment, error: str, now: datetime, summary: PollSummary) -> None:
