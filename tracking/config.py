@@ -50,5 +50,7 @@ OPENAPI_JSON_PATH = "openapi.json"
 
 # CSRF tokens live as long as the session; the API and webhooks are exempt.
 WTF_CSRF_TIME_LIMIT = None
+# Largest request body accepted (bytes); API payloads are small.
+MAX_CONTENT_LENGTH = 1024 * 1024
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

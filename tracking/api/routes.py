@@ -16,7 +16,9 @@ from ..models.types import utcnow
 from .. import shipments as registry
 from .auth import authenticate, rate_limit_key
 from .problems import MEDIA_TYPE, Problem
-from .schemas import ProblemOut, ShipmentIn, ShipmentOut, ShipmentPage, ShipmentQuery, normalise_number
+from .schemas import (
+    ProblemOut, ShipmentIn, ShipmentOut, ShipmentPage, ShipmentQuery, normalise_number,
+)
 from .serialize import shipment_dict
 
 # Ids are INTEGER columns: a larger one in a path or cursor names nothing (and would overflow).
@@ -86,7 +88,8 @@ class Shipments(MethodView):
         """List the merchant's shipments, newest first, with filters and a cursor."""
         query = select(Shipment).where(Shipment.merchant_id == g.merchant.id)
         if "tracking_number" in args:
-            query = query.where(Shipment.tracking_number == normalise_number(args["tracking_number"]))
+            number = normalise_number(args["tracking_number"])
+            query = query.where(Shipment.tracking_number == number)
         if "order_number" in args:
             query = query.join(Order).where(Order.number == args["order_number"])
         if "status" in args:
