@@ -31,7 +31,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .db import configure_database
     configure_database(app)
 
-    from .extensions import api, babel, csrf, htmx, limiter, migrate
+    from .extensions import api, babel, compress, csrf, htmx, limiter, migrate
     from .i18n import forget_previous_request, select_locale, select_timezone
     from .extensions import db
 
@@ -40,14 +40,17 @@ def create_app(test_config: dict | None = None) -> Flask:
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     app.before_request(forget_previous_request)
     htmx.init_app(app)
+    compress.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)
     api.init_app(app)
 
-    from . import api as api_package, pages, cli, errors, health
+    from . import api as api_package, assets, pages, cli, errors, health, webhooks
+    assets.register(app)
     api_package.register(app)
     pages.register(app)
     health.register(app)
+    webhooks.register(app)
     errors.register(app)
     cli.register(app)
     return app

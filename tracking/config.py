@@ -32,6 +32,8 @@ EXPIRE_AFTER_DAYS = 30
 # Simulated carrier: how many real seconds one scenario hour takes (60 = one hour per minute).
 DEMO_SECONDS_PER_HOUR = 60
 
+# Carrier codes to enable (None: every installed adapter), e.g. ["ups", "dhl"].
+CARRIERS_ENABLED = None
 # Carrier credentials, keyed by carrier code: {"ups": {"client_id": ..., "client_secret": ..., "base_url": ...}}.
 CARRIERS = {}
 
@@ -50,6 +52,14 @@ OPENAPI_JSON_PATH = "openapi.json"
 
 # CSRF tokens live as long as the session; the API and webhooks are exempt.
 WTF_CSRF_TIME_LIMIT = None
+# Static files are served under content-hashed URLs (tracking/assets.py): cache them a year.
+SEND_FILE_MAX_AGE_DEFAULT = 365 * 24 * 3600
+# Flask-Compress: gzip or brotli for HTML, CSS, JS and JSON when the client accepts it.
+COMPRESS_ALGORITHM = ["br", "gzip"]
+COMPRESS_MIN_SIZE = 500
+COMPRESS_MIMETYPES = ["text/html", "text/css", "text/javascript", "application/javascript",
+                      "application/json", "application/problem+json", "image/svg+xml"]
+
 # Largest request body accepted (bytes); API payloads are small.
 MAX_CONTENT_LENGTH = 1024 * 1024
 SESSION_COOKIE_HTTPONLY = True

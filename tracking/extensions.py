@@ -1,5 +1,6 @@
 """Flask extensions, created unbound and bound to the app in `create_app`."""
 from flask_babel import Babel
+from flask_compress import Compress
 from flask_htmx import HTMX
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -34,6 +35,7 @@ class ProblemApi(Api):
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 babel = Babel()
+compress = Compress()
 htmx = HTMX()
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address)

@@ -1,12 +1,19 @@
 """Shopper pages: the tracking page, its live partial, and the order lookup."""
-from flask import Blueprint, abort, current_app, g, make_response, redirect, render_template, request, url_for
-from sqlalchemy import select
+from flask import (Blueprint, abort, current_app, g, make_response, redirect, render_template,
+                   request, url_for)
+from flask_babel import get_locale
+from sqlalchemy import bindparam, func, select
+from sqlalchemy.orm import aliased
 
 from ..extensions import db, htmx, limiter
-from ..models import Merchant, Shipment
+from ..models import Merchant, Order, Shipment
+from ..models.types import utcnow
 from . import lookup
 from .forms import NumberLookupForm, OrderLookupForm
-from .view import shipment_view
+from .render_cache import RenderCache
+from .view import is_late, is_quiet, shipment_view
+
+page_cache = RenderCache()
 
 bp = Blueprint("pages", __name__)
 
@@ -19,18 +26,52 @@ def _use_merchant(merchant: Merchant, order_locale: str | None = None) -> None:
     g.order_locale = order_locale
 
 
-def _shipment_or_404(token: str) -> Shipment:
-    shipment = db.session.scalar(select(Shipment).filter_by(public_token=token))
-    if shipment is None:
+def _page_state_query():
+    """Built once: composing a statement costs more than running it on an indexed token."""
+    sibling = aliased(Shipment)
+    order_version = (
+        select(func.max(sibling.updated_at)).where(sibling.order_id == Shipment.order_id)
+        .correlate(Shipment).scalar_subquery()
+    )
+    return (
+        select(Shipment.id, Shipment.status, Shipment.substatus, Shipment.last_event_at,
+               Shipment.estimated_delivery_latest, Shipment.locale, Order.locale,
+               Merchant.default_locale, Merchant.timezone, order_version)
+        .join(Order, Order.id == Shipment.order_id).join(Merchant, Merchant.id == Shipment.merchant_id)
+        .where(Shipment.public_token == bindparam("token"))
+    )
+
+
+PAGE_STATE = _page_state_query()
+
+
+def _page_state(token: str):
+    """One light query: what picks the language and what says whether a cached page is current."""
+    row = db.session.execute(PAGE_STATE, {"token": token}).one_or_none()
+    if row is None:
         abort(404)
-    _use_merchant(shipment.merchant, shipment.locale or shipment.order.locale)
-    return shipment
+    g.merchant_locale, g.merchant_timezone = row[7], row[8]
+    g.order_locale = row[5] or row[6]
+    return row
 
 
-def _fresh(response):
-    """Pages change as scans arrive: revalidate every time, cheaply with an ETag."""
+def _render_page(token: str, template: str):
+    """The page or partial, from the render cache when nothing it shows has changed."""
+    state = _page_state(token)
+    now = utcnow()
+    shipment_id, status_, substatus, last_event_at, latest = state[:5]
+    key = (template, token, str(get_locale()), request.args.get("lang"), state[9],
+           is_late(latest, status_, substatus, now), is_quiet(last_event_at, status_, substatus, now))
+    body = page_cache.get(key)
+    if body is None:
+        shipment = db.session.get(Shipment, shipment_id)
+        _use_merchant(shipment.merchant, g.order_locale)
+        body = render_template(template, **shipment_view(shipment)).encode()
+        page_cache.put(key, body)
+    response = make_response(body)
+    response.mimetype = "text/html"
     response.headers["Cache-Control"] = "no-cache"
-    response.vary.add("HX-Request")
+    response.vary.update(("HX-Request", "Accept-Language"))
     response.add_etag()
     return response.make_conditional(request)
 
@@ -38,16 +79,13 @@ def _fresh(response):
 @bp.get("/t/<token>")
 def track(token: str):
     """The branded tracking page; for htmx, only its live partial."""
-    shipment = _shipment_or_404(token)
-    template = "pages/_live.html" if htmx else "pages/track.html"
-    return _fresh(make_response(render_template(template, **shipment_view(shipment))))
+    return _render_page(token, "pages/_live.html" if htmx else "pages/track.html")
 
 
 @bp.get("/t/<token>/status")
 def status(token: str):
     """The live partial alone: headline, ETA, progress, timeline."""
-    shipment = _shipment_or_404(token)
-    return _fresh(make_response(render_template("pages/_live.html", **shipment_view(shipment))))
+    return _render_page(token, "pages/_live.html")
 
 
 @bp.route("/<slug>/track", methods=["GET", "POST"])

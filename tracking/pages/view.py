@@ -28,6 +28,12 @@ def _tz(shipment: Shipment) -> ZoneInfo:
     return ZoneInfo(shipment.merchant.timezone or "UTC")
 
 
+def _day_and_time(instant: datetime, shipment: Shipment) -> str:
+    """`Sun, Nov 22 6:44 AM` in the shopper's language and the merchant's timezone."""
+    moment, locale = instant.astimezone(_tz(shipment)), get_locale()
+    return f'{format_skeleton("MMMEd", moment, locale=locale)} {format_time(moment, "short", locale=locale)}'
+
+
 def eta_text(shipment: Shipment) -> str | None:
     """The delivery window in the merchant's timezone, in words, or None without one."""
     earliest, latest = shipment.estimated_delivery_earliest, shipment.estimated_delivery_latest
@@ -50,22 +56,27 @@ def delivered_text(shipment: Shipment) -> str | None:
     """When the parcel was delivered, in the merchant's timezone."""
     if shipment.status != "delivered" or not shipment.delivered_at:
         return None
-    moment, locale = shipment.delivered_at.astimezone(_tz(shipment)), get_locale()
-    day = format_skeleton("MMMEd", moment, locale=locale)
-    return f'{day} {format_time(moment, "short", locale=locale)}'
+    return _day_and_time(shipment.delivered_at, shipment)
 
 
-def is_late(shipment: Shipment, now: datetime) -> bool:
+def checked_text(shipment: Shipment) -> str | None:
+    """When we last asked the carrier, in the merchant's timezone: how fresh the page is."""
+    if not shipment.last_polled_at:
+        return None
+    return _day_and_time(shipment.last_polled_at, shipment)
+
+
+def is_late(latest: datetime | None, status: str, substatus: str | None, now: datetime) -> bool:
     """Not delivered and past the latest promised time."""
-    latest = shipment.estimated_delivery_latest
-    return bool(latest and not is_final(shipment.status, shipment.substatus) and now > latest)
+    return bool(latest and not is_final(status, substatus) and now > latest)
 
 
-def is_quiet(shipment: Shipment, now: datetime) -> bool:
+def is_quiet(last_event_at: datetime | None, status: str, substatus: str | None,
+             now: datetime) -> bool:
     """In motion, but the carrier has said nothing for a while."""
-    if is_final(shipment.status, shipment.substatus) or shipment.status == "pending":
+    if is_final(status, substatus) or status == "pending":
         return False
-    return bool(shipment.last_event_at and now - shipment.last_event_at > QUIET_AFTER)
+    return bool(last_event_at and now - last_event_at > QUIET_AFTER)
 
 
 def milestones(shipment: Shipment) -> list[dict]:
@@ -115,12 +126,12 @@ def shipment_view(shipment: Shipment) -> dict:
         "advice": wording.ADVICE.get(shipment.status),
         "eta": eta_text(shipment),
         "delivered": delivered_text(shipment),
-        "late": is_late(shipment, now),
-        "quiet": is_quiet(shipment, now),
+        "late": is_late(shipment.estimated_delivery_latest, shipment.status, shipment.substatus, now),
+        "quiet": is_quiet(shipment.last_event_at, shipment.status, shipment.substatus, now),
         "milestones": milestones(shipment),
         "troubled": shipment.status in ("exception", "failed_attempt", "expired"),
         "days": days(shipment),
         "final": final,
         "refresh_seconds": None if final else current_app.config["PAGE_REFRESH_SECONDS"],
-        "updated": format_time(now.astimezone(_tz(shipment)), "short", locale=get_locale()),
+        "checked": checked_text(shipment),
     }
