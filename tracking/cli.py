@@ -86,5 +86,6 @@ def create_api_key(slug: str, name: str) -> None:
 
 def register(app: Flask) -> None:
     """Attach the commands to `flask --app wsgi`."""
-    for command in (seed_demo, poll, worker, create_merchant, create_api_key):
+    from .carriers.cli import carriers
+    for command in (seed_demo, poll, worker, create_merchant, create_api_key, carriers):
         app.cli.add_command(command)

@@ -121,6 +121,8 @@ def merge(shipment: Shipment, result: TrackResult, source: str = "poll") -> Merg
             [shipment.progress or 0] + [milestone_of(e.status, e.substatus) for e in events]
         )
     _apply_summary(shipment, result, events)
+    if added:  # a late older scan changes no column, but it does change the page
+        shipment.updated_at = utcnow()
     return MergeResult(added=added, previous_status=previous, status=shipment.status)
 
 

@@ -5,7 +5,6 @@ the same `shipments.register` and `timeline.merge` the worker uses); the browser
 changes up through htmx polling, without reloading, and stop polling once the parcel is delivered.
 """
 import secrets
-import time
 from datetime import datetime, timedelta, timezone
 
 import pytest

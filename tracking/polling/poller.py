@@ -54,7 +54,7 @@ def drain(now: datetime | None = None) -> PollSummary:
 
 
 def poll_due(now: datetime | None = None, limit: int | None = None) -> PollSummary:
-    """Poll every shipment due at `now` (up to `limit`), once; commit after each batch."""
+    """Poll every shipment due at `now` (up to `limit`), once; commit after each shipment."""
     cfg = current_app.config
     now = now or utcnow()
     token = new_claim_token()
@@ -107,6 +107,11 @@ def _poll_batch(adapter, batch: list[Shipment], now: datetime, summary: PollSumm
         result = results.get(shipment.tracking_number)
         if result is None:
             _fail(shipment, "carrier returned no result for this number", now, summary)
+            db.session.commit()
+            continue
+        if result.outcome not in ("ok", "not_found"):  # a typed failure (throttled, auth, ...)
+            outcome = str(result.outcome)
+            _fail(shipment, f"{outcome}: {result.detail}" if result.detail else outcome, now, summary)
             db.session.commit()
             continue
         # Each shipment is committed on its own: a result that cannot be stored (a malformed
