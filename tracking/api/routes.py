@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from ..carriers import known_carriers
-from ..carriers.detect import detect
+from ..carriers.detect import candidates, detect
 from ..extensions import db, limiter
 from ..models import Order, Shipment
 from ..models.types import utcnow
@@ -55,13 +55,14 @@ def _choose_carrier(data: dict) -> str:
                           errors=[{"field": "carrier", "message": "Unknown carrier."}],
                           carriers=sorted(known_carriers()))
         return code
-    candidates = detect(data["tracking_number"])
-    if len(candidates) != 1:
+    code = detect(data["tracking_number"])
+    if code is None:
+        found = candidates(data["tracking_number"])
         raise Problem(422, "Unprocessable Content",
                       "Name the carrier: the tracking number does not identify a single one.",
                       errors=[{"field": "carrier", "message": "Carrier could not be detected."}],
-                      candidates=candidates)
-    return candidates[0]
+                      candidates=[{"carrier": c.carrier, "check_digit_valid": c.valid} for c in found])
+    return code
 
 
 def _encode_cursor(last_id: int) -> str:

@@ -1,15 +1,69 @@
-"""Which carrier adapters this instance has, and their instances per app."""
+"""Which carrier adapters this instance has: built-ins plus the `tracking.carriers` entry points."""
+import logging
+import traceback
+from dataclasses import dataclass, field
+from importlib import import_module
+from importlib.metadata import entry_points
+
 from flask import current_app
 
 from .base import CarrierAdapter
-from .demo import DemoCarrier
 
-BUILTIN: dict[str, type[CarrierAdapter]] = {DemoCarrier.code: DemoCarrier}
+log = logging.getLogger(__name__)
+
+ENTRY_POINT_GROUP = "tracking.carriers"
+BUILTIN = {
+    "demo": "tracking.carriers.demo:DemoCarrier",
+    "ups": "tracking.carriers.ups:UPS",
+    "fedex": "tracking.carriers.fedex:FedEx",
+    "usps": "tracking.carriers.usps:USPS",
+    "dhl": "tracking.carriers.dhl:DHL",
+}
+
+
+@dataclass
+class Discovery:
+    """Adapters that loaded, by code, and those that failed, with their tracebacks."""
+
+    adapters: dict[str, type[CarrierAdapter]] = field(default_factory=dict)
+    failures: dict[str, str] = field(default_factory=dict)
+
+
+def _load(target: str) -> type[CarrierAdapter]:
+    module, _, attr = target.partition(":")
+    return getattr(import_module(module), attr)
+
+
+def discover(enabled: list[str] | None = None) -> Discovery:
+    """Import every built-in and installed adapter; one that fails is recorded, never raised."""
+    found = Discovery()
+    candidates = [(code, lambda t=target: _load(t)) for code, target in BUILTIN.items()]
+    candidates += [(ep.name, ep.load) for ep in entry_points(group=ENTRY_POINT_GROUP)]
+    for name, load in candidates:
+        if enabled is not None and name not in enabled:
+            continue
+        try:
+            cls = load()
+            if not (isinstance(cls, type) and issubclass(cls, CarrierAdapter)):
+                raise TypeError(f"{cls!r} is not a CarrierAdapter subclass")
+            found.adapters[cls.code or name] = cls
+        except Exception:  # a broken plugin must not take the app down
+            found.failures[name] = traceback.format_exc()
+            log.error("carrier adapter %r failed to load:\n%s", name, found.failures[name])
+    return found
+
+
+def discovery() -> Discovery:
+    """This app's discovery, done once per app."""
+    ext = current_app.extensions
+    if "carrier_discovery" not in ext:
+        ext["carrier_discovery"] = discover(current_app.config.get("CARRIERS_ENABLED"))
+    return ext["carrier_discovery"]
 
 
 def known_carriers() -> dict[str, type[CarrierAdapter]]:
-    """Carrier code to adapter class, for every adapter installed."""
-    return dict(BUILTIN)
+    """Carrier code to adapter class, for every adapter installed and enabled."""
+    return discovery().adapters
 
 
 def get_adapter(code: str) -> CarrierAdapter | None:

@@ -43,8 +43,8 @@ def eta_text(shipment: Shipment) -> str | None:
     start, end = earliest.astimezone(tz), (latest or earliest).astimezone(tz)
     day = format_skeleton("MMMEd", start, locale=locale)
     if start.date() == end.date():
-        if start == end:
-            return day
+        if end - start < timedelta(minutes=1) or end - start > timedelta(hours=20):
+            return day  # an instant, or the whole day: the day says it best
         return _("%(day)s, between %(start)s and %(end)s", day=day,
                  start=format_time(start, "short", locale=locale),
                  end=format_time(end, "short", locale=locale))
