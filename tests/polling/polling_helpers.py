@@ -20,7 +20,7 @@ class FakeCarrier(CarrierAdapter):
         self.error = error
         self.calls: list[list[str]] = []
 
-    def track(self, requests: list[TrackRequest]) -> list[TrackResult]:
+    def track(self, requests: list[TrackRequest], now=None) -> list[TrackResult]:
         self.calls.append([r.tracking_number for r in requests])
         if self.error is not None:
             raise self.error

@@ -145,8 +145,11 @@ class CarrierAdapter:
         """Whether a number has this carrier's format; used to pick a carrier when none is named."""
         return False
 
-    def track(self, requests: list[TrackRequest]) -> list[TrackResult]:
-        """Look up at most `batch_size` numbers; one result per number, never an exception."""
+    def track(self, requests: list[TrackRequest], now: datetime | None = None) -> list[TrackResult]:
+        """Look up at most `batch_size` numbers; one result per number, never an exception.
+
+        `now` is the polling round's clock; only the simulated carrier, which plays time, uses it.
+        """
         from .http import execute
         numbers = [r.tracking_number for r in requests]
         missing = self.missing_settings()

@@ -1,5 +1,4 @@
 """One polling round: claim due shipments, ask their carriers in batches, merge what comes back."""
-import inspect
 import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -9,6 +8,7 @@ from flask import current_app
 
 from .. import timeline
 from ..carriers import TrackRequest, get_adapter
+from ..carriers.base import Outcome
 from ..extensions import db
 from ..models import Shipment
 from ..models.types import utcnow
@@ -83,20 +83,10 @@ def poll_due(now: datetime | None = None, limit: int | None = None) -> PollSumma
     return summary
 
 
-def _track(adapter, requests: list[TrackRequest], now: datetime):
-    """Ask the carrier. An adapter that plays time (the simulated carrier) gets the round's `now`,
-    so that what it reports agrees with the clock the poller schedules and expires by."""
-    try:
-        takes_now = "now" in inspect.signature(adapter.track).parameters
-    except (TypeError, ValueError):
-        takes_now = False
-    return adapter.track(requests, now=now) if takes_now else adapter.track(requests)
-
-
 def _poll_batch(adapter, batch: list[Shipment], now: datetime, summary: PollSummary) -> None:
     requests = [TrackRequest(s.tracking_number, s.created_at) for s in batch]
     try:
-        results = {r.tracking_number: r for r in _track(adapter, requests, now)}
+        results = {r.tracking_number: r for r in adapter.track(requests, now=now)}
     except Exception as exc:  # a carrier must never take the worker down
         log.exception("carrier %s failed", adapter.code)
         for shipment in batch:
@@ -109,9 +99,9 @@ def _poll_batch(adapter, batch: list[Shipment], now: datetime, summary: PollSumm
             _fail(shipment, "carrier returned no result for this number", now, summary)
             db.session.commit()
             continue
-        if result.outcome not in ("ok", "not_found"):  # a typed failure (throttled, auth, ...)
-            outcome = str(result.outcome)
-            _fail(shipment, f"{outcome}: {result.detail}" if result.detail else outcome, now, summary)
+        if Outcome(result.outcome).is_failure:  # throttled, auth_failed, timeout, ...
+            error = f"{result.outcome}: {result.detail}" if result.detail else str(result.outcome)
+            _fail(shipment, error, now, summary, str(result.outcome), result.retry_after)
             db.session.commit()
             continue
         # Each shipment is committed on its own: a result that cannot be stored (a malformed
@@ -138,15 +128,17 @@ def _poll_batch(adapter, batch: list[Shipment], now: datetime, summary: PollSumm
         summary.status_changes += merged.status_changed
 
 
-def _fail(shipment: Shipment, error: str, now: datetime, summary: PollSummary) -> None:
-    """Record a failed poll and retry later, backing off with each failure in a row."""
+def _fail(shipment: Shipment, error: str, now: datetime, summary: PollSummary,
+          outcome: str = "error", retry_after: float | None = None) -> None:
+    """Record a failed poll and retry later: when the carrier said, else backing off per failure."""
     summary.errors += 1
-    summary.by_outcome["error"] += 1
+    summary.by_outcome[outcome] += 1
     shipment.poll_failures = (shipment.poll_failures or 0) + 1
     shipment.last_poll_error = error[:1000]
     shipment.last_polled_at = now
     base = current_app.config["POLL_INTERVAL_SECONDS"]
-    release(shipment, now + timedelta(seconds=min(base * 2 ** (shipment.poll_failures - 1), 86400)))
+    delay = retry_after if retry_after else min(base * 2 ** (shipment.poll_failures - 1), 86400)
+    release(shipment, now + timedelta(seconds=delay))
 
 
 def _expire_if_silent(shipment: Shipment, now: datetime) -> None:
