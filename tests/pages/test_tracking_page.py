@@ -95,3 +95,12 @@ def test_delay_and_eta_are_told_honestly(client, merchant, make_shipment, add_ev
     db.session.commit()
     page = client.get(f"/t/{shipment.public_token}").get_data(as_text=True)
     assert "Later than expected" in page
+
+
+def test_shipment_of_an_uninstalled_carrier_still_shows_its_timeline(client, merchant, make_shipment,
+                                                                    add_events):
+    shipment = make_shipment(merchant, number="GONE123", carrier="gone")  # plugin uninstalled since
+    add_events(shipment, scan("2026-11-21T10:00:00", "in_transit", "Arrived at depot"))
+    page = client.get(f"/t/{shipment.public_token}").get_data(as_text=True)
+    assert "GONE · <span class=\"number\">GONE123</span>" in page
+    assert "Arrived at depot" in page and "On its way" in page
