@@ -42,6 +42,8 @@ RATELIMIT_STORAGE_URI = "memory://"
 RATELIMIT_HEADERS_ENABLED = True
 API_RATE_LIMIT = "600 per minute"
 LOOKUP_RATE_LIMIT = "10 per minute;50 per hour"
+# Inbound provider webhooks, per sender address and merchant.
+WEBHOOK_RATE_LIMIT = "600 per minute"
 
 # flask-smorest: the OpenAPI document served at /api/v1/openapi.json.
 API_TITLE = "Tracking API"

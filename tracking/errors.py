@@ -6,7 +6,7 @@ from .api.problems import Problem, from_http_exception, from_problem
 
 
 def _wants_problem() -> bool:
-    return request.path.startswith("/api/")
+    return request.path.startswith(("/api/", "/webhooks/"))
 
 
 def register(app: Flask) -> None:
