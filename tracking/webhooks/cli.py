@@ -1,5 +1,6 @@
 """`flask --app wsgi set-webhook-secret`: the secret a provider signs a merchant's pushes with."""
 import secrets
+import sys
 
 import click
 from flask import current_app
@@ -14,10 +15,9 @@ MAX_SECRET = 500
 
 def _read_secret() -> str:
     """From a terminal, a hidden prompt; from a pipe, the first line of stdin."""
-    stream = click.get_text_stream("stdin")
-    if stream.isatty():
+    if sys.stdin is not None and sys.stdin.isatty():
         return click.prompt("Secret", hide_input=True).strip()
-    return stream.readline().strip()
+    return sys.stdin.readline().strip() if sys.stdin is not None else ""
 
 
 @click.command("set-webhook-secret")
