@@ -4,6 +4,7 @@ Used by tests/e2e and tests/browser. Every process runs from the repository root
 `TRACKING_*` environment (only what the test passes), writes its output to a log file, and is
 terminated by the test that started it; `dump_logs` prints those files when a test fails.
 """
+import json
 import os
 import signal
 import socket
@@ -31,6 +32,26 @@ def app_env(**tracking) -> dict:
     env.update({f"TRACKING_{key}": str(value) for key, value in tracking.items()})
     env["PYTHONUNBUFFERED"] = "1"
     env["PYTHONDONTWRITEBYTECODE"] = "1"
+    return env
+
+
+def carrier_settings(carriers: dict) -> dict:
+    """`app_env` keywords that configure carriers: {"ups": {"client_id": ...}} -> CARRIERS__ups__client_id.
+
+    Flask's `from_prefixed_env` nests on `__` (TRACKING_CARRIERS__ups__client_id lands in
+    CARRIERS["ups"]["client_id"]) and JSON-decodes each value first, so a value that reads as
+    JSON (`12345`, `true`, `"x"`) would arrive changed: such values are passed JSON-quoted.
+    """
+    env = {}
+    for code, settings in carriers.items():
+        for key, value in settings.items():
+            value = str(value)
+            try:
+                json.loads(value)
+            except ValueError:
+                env[f"CARRIERS__{code}__{key}"] = value
+            else:
+                env[f"CARRIERS__{code}__{key}"] = json.dumps(value)
     return env
 
 

@@ -1,4 +1,5 @@
 """Branded order-tracking page server."""
+import copy
 import os
 
 from flask import Flask
@@ -15,6 +16,10 @@ def create_app(test_config: dict | None = None) -> Flask:
         static_folder="../static",
     )
     app.config.from_object(default_config)
+    # Nested settings (CARRIERS, POLL_POLICY, ...) are updated in place by TRACKING_X__y
+    # variables: give each app its own copies, never the module's.
+    app.config.update(copy.deepcopy({k: v for k, v in app.config.items()
+                                     if isinstance(v, (dict, list))}))
     if test_config is None:
         app.config.from_pyfile("config.py", silent=True)
         if os.environ.get("DATABASE_URL"):
@@ -45,11 +50,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     limiter.init_app(app)
     api.init_app(app)
 
-    from . import api as api_package, assets, pages, cli, errors, health, webhooks
+    from . import api as api_package, assets, pages, cli, errors, health, metrics, webhooks
     assets.register(app)
     api_package.register(app)
     pages.register(app)
     health.register(app)
+    metrics.register(app)
     webhooks.register(app)
     errors.register(app)
     cli.register(app)

@@ -68,6 +68,8 @@ class TrackResult:
     detail: str | None = None  # why, for failures: logged and shown to support, never to shoppers
     retry_after: float | None = None  # seconds, when the carrier said how long to wait
     raw: Any = None  # the carrier's payload for this number, kept for support
+    http_status: int | None = None  # set by the transport
+    duration_ms: int | None = None  # the HTTP round trip, set by the transport
 
 
 def failed(numbers, outcome: Outcome, detail: str = "", retry_after: float | None = None):
@@ -114,7 +116,9 @@ class CarrierAdapter:
     uses_oauth: bool = False
 
     def __init__(self, settings: dict | None = None):
-        self.settings = settings or {}
+        # Credentials from the environment arrive JSON-decoded (an all-digit key becomes an int).
+        self.settings = {k: str(v) if k in self.required_settings and v is not None else v
+                         for k, v in (settings or {}).items()}
 
     @property
     def base_url(self) -> str:

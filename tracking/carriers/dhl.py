@@ -221,10 +221,9 @@ def _location(address: dict) -> Location:
         if len(parts) > 1 and parsing.country_code(parts[-1]):
             country = parsing.country_code(parts.pop())
         city = parts[-1] if parts else ""
-    code = parsing.clean(address.get("countryCode"), 2)
     return Location(
         city=city.strip() or None, postal_code=parsing.clean(address.get("postalCode"), 20),
-        country=code.upper() if code else country,
+        country=parsing.country(address.get("countryCode")) or country,
     )
 
 

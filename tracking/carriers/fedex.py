@@ -7,7 +7,7 @@ from datetime import datetime
 from .base import (
     CarrierAdapter, CarrierEvent, HttpRequest, Location, Outcome, RateLimit, TrackResult, failed,
 )
-from .parsing import clean, json_body, local_time, text, utc_instant
+from .parsing import clean, country, json_body, local_time, text, utc_instant
 
 log = logging.getLogger("tracking.carriers.fedex")
 
@@ -219,14 +219,14 @@ def _events(scans: list[dict]) -> list[CarrierEvent]:
             log.warning("fedex: unknown eventType %r (derivedStatusCode %r)", code, derived)
             status = previous
         where = scan.get("scanLocation") or {}
-        country = (clean(where.get("countryCode"), 2) or "").upper()
+        country_code = country(where.get("countryCode"))
         events.append(CarrierEvent(
             occurred_at_local=local, utc_offset_minutes=offset,
             status=status, substatus=substatus,
             description=_description(scan), carrier_status_code=code or None,
             location=Location(clean(where.get("city")), clean(where.get("stateOrProvinceCode")),
                               clean(where.get("postalCode"), 20),
-                              country if len(country) == 2 else None),
+                              country_code),
         ))
         previous = status
     return events

@@ -1,5 +1,4 @@
 """The one place that talks HTTP to carriers: a shared session, OAuth2 tokens, errors as outcomes."""
-import json
 import logging
 import threading
 import time
@@ -8,6 +7,7 @@ from email.utils import parsedate_to_datetime
 import requests
 from requests.adapters import HTTPAdapter
 
+from .parsing import json_body
 from .base import CarrierAdapter, HttpRequest, Outcome, TrackResult, failed
 
 log = logging.getLogger(__name__)
@@ -90,7 +90,7 @@ def fetch_token(adapter: CarrierAdapter) -> tuple[str, float]:
     if response.status_code >= 400:
         raise TokenError(Outcome.AUTH_FAILED, f"token endpoint answered {response.status_code}")
     try:
-        body = json.loads(response.content)
+        body = json_body(response.content)
         return str(body["access_token"]), float(body.get("expires_in") or 3600)
     except PARSE_ERRORS as exc:
         raise TokenError(Outcome.BAD_RESPONSE, f"unreadable token response: {exc}") from exc
@@ -130,25 +130,38 @@ def _send(request: HttpRequest, extra_headers: dict) -> requests.Response:
 
 
 def execute(adapter: CarrierAdapter, request: HttpRequest) -> list[TrackResult]:
-    """Send one carrier request and parse it; every failure comes back as an outcome."""
+    """Send one carrier request and parse it; every failure comes back as an outcome.
+
+    Each result carries the HTTP status and the round trip's duration, for support and metrics.
+    """
+    started = time.monotonic()
+    results, status = _execute(adapter, request)
+    duration_ms = round((time.monotonic() - started) * 1000)
+    for result in results:
+        result.http_status, result.duration_ms = status, duration_ms
+    return results
+
+
+def _execute(adapter: CarrierAdapter, request: HttpRequest) -> tuple[list[TrackResult], int | None]:
     numbers = request.numbers
     try:
         response = _authorised_send(adapter, request)
     except TokenError as exc:
-        return failed(numbers, exc.outcome, exc.detail, exc.retry_after)
+        return failed(numbers, exc.outcome, exc.detail, exc.retry_after), None
     except requests.Timeout as exc:
-        return failed(numbers, Outcome.TIMEOUT, str(exc))
+        return failed(numbers, Outcome.TIMEOUT, str(exc)), None
     except requests.RequestException as exc:
-        return failed(numbers, Outcome.NETWORK_ERROR, str(exc))
+        return failed(numbers, Outcome.NETWORK_ERROR, str(exc)), None
+    status = response.status_code
     failure = classify(response)
     if failure is not None:
-        detail = f"HTTP {response.status_code}: {response.text[:200]}"
-        return failed(numbers, failure, detail, retry_after(response))
+        detail = f"HTTP {status}: {response.text[:200]}"
+        return failed(numbers, failure, detail, retry_after(response)), status
     try:
-        return adapter.parse(request, response.status_code, response.content)
+        return adapter.parse(request, status, response.content), status
     except PARSE_ERRORS as exc:
         log.warning("%s: unreadable response (%s): %r", adapter.code, type(exc).__name__, exc)
-        return failed(numbers, Outcome.BAD_RESPONSE, f"{type(exc).__name__}: {exc}")
+        return failed(numbers, Outcome.BAD_RESPONSE, f"{type(exc).__name__}: {exc}"), status
 
 
 def _authorised_send(adapter: CarrierAdapter, request: HttpRequest) -> requests.Response:

@@ -15,8 +15,11 @@ _OFFSET = re.compile(r"([+-])(\d{2}):?(\d{2})$")
 
 
 def json_body(body: bytes):
-    """Decoded JSON; ValueError when it is not JSON."""
-    return json.loads(body.decode("utf-8-sig"))
+    """Decoded JSON; ValueError when it is not JSON (or nested too deeply to decode)."""
+    try:
+        return json.loads(body.decode("utf-8-sig"))
+    except RecursionError as exc:
+        raise ValueError("JSON nested too deeply") from exc
 
 
 def local_time(value: str) -> tuple[datetime, int | None]:
@@ -35,7 +38,11 @@ def local_time(value: str) -> tuple[datetime, int | None]:
             sign = -1 if match.group(1) == "-" else 1
             offset = sign * (int(match.group(2)) * 60 + int(match.group(3)))
             text = text[: match.start()]
-    return datetime.fromisoformat(text).replace(tzinfo=None), offset
+    local = datetime.fromisoformat(text).replace(tzinfo=None)
+    # No place is more than 14 hours off UTC; years 1 and 9999 overflow once shifted to UTC.
+    if (offset is not None and abs(offset) > 14 * 60) or not 1 < local.year < 9999:
+        raise ValueError(f"timestamp out of range: {value!r}")
+    return local, offset
 
 
 def utc_instant(local: datetime, offset_minutes: int) -> datetime:
@@ -107,6 +114,19 @@ def aware_instant(value) -> datetime | None:
 
 
 _NOT_COUNTRIES = {"EU", "EZ", "QO", "UN", "ZZ"}  # regions CLDR lists among its territories
+
+
+def country(value) -> str | None:
+    """A carrier's country field as ISO alpha-2: a two-letter code, or a name we know; else None.
+
+    Never truncated: "AUT" must not become "AU".
+    """
+    if not isinstance(value, str) or not value.strip():
+        return None
+    text = value.strip()
+    if re.fullmatch(r"[A-Za-z]{2}", text):
+        return text.upper()
+    return country_code(text)
 
 
 def country_code(value: str) -> str | None:

@@ -11,7 +11,7 @@ from ..status import PROGRESS
 from .base import (
     CarrierAdapter, CarrierEvent, HttpRequest, Location, Outcome, RateLimit, TrackResult,
 )
-from .parsing import clean, json_body, offset_minutes, text, utc_instant
+from .parsing import clean, country, json_body, offset_minutes, text, utc_instant
 
 log = logging.getLogger(__name__)
 
@@ -252,9 +252,10 @@ def _offset(activity: dict, local: datetime) -> int | None:
 def _day(value) -> datetime | None:
     """`YYYYMMDD` (or `YYYY-MM-DD`) as a naive midnight; None when unreadable."""
     try:
-        return datetime.strptime(str(value or "").strip().replace("-", ""), "%Y%m%d")
+        day = datetime.strptime(str(value or "").strip().replace("-", ""), "%Y%m%d")
     except ValueError:
         return None
+    return day if 1 < day.year < 9999 else None  # years 1 and 9999 overflow once shifted to UTC
 
 
 def _clock(value) -> timedelta | None:
@@ -276,9 +277,8 @@ def _clock(value) -> timedelta | None:
 
 
 def _location(address: dict) -> Location:
-    country = (clean(address.get("countryCode")) or clean(address.get("country")) or "").upper()
     return Location(
         city=clean(address.get("city")), region=clean(address.get("stateProvince")),
         postal_code=clean(address.get("postalCode"), 20),
-        country=country if re.fullmatch(r"[A-Z]{2}", country) else None,
+        country=country(address.get("countryCode")) or country(address.get("country")),
     )
