@@ -5,9 +5,11 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 FLASK := $(BIN)/flask --app wsgi
 
-# The demo's clock: one scenario hour per 10 s, polls every few seconds, pages refresh every 10 s.
+# The demo's clock: one scenario hour per 10 s, and the polling policy on the same clock
+# (time_scale 360 = 3600 s / 10 s, no night), rounds every 5 s, pages refresh every 10 s.
 DEMO_ENV := TRACKING_DEMO_SECONDS_PER_HOUR=10 TRACKING_WORKER_INTERVAL_SECONDS=5 \
-	TRACKING_POLL_INTERVAL_SECONDS=10 TRACKING_PAGE_REFRESH_SECONDS=10 \
+	TRACKING_POLL_POLICY='{"time_scale": 360, "night_start_hour": 0, "night_end_hour": 0}' \
+	TRACKING_PAGE_REFRESH_SECONDS=10 \
 	TRACKING_PUBLIC_BASE_URL=http://127.0.0.1:$(PORT)
 
 .PHONY: demo test install translations extract-messages bench clean

@@ -76,6 +76,8 @@ def base_config(url: str, instance: str) -> dict:
         "PUBLIC_BASE_URL": "https://track.test",
         "DEMO_SECONDS_PER_HOUR": 1,
         "PAGE_REFRESH_SECONDS": 30,
+        "POLL_POLICY": {"jitter": 0},  # deterministic schedules; the policy's own tests vary it
+        "POLL_THREADS": 1,
     }
 
 

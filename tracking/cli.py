@@ -45,8 +45,8 @@ def poll(once: bool) -> None:
 @click.command("worker")
 def worker() -> None:
     """Run the APScheduler polling worker (blocking)."""
-    import logging
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from .logs import configure
+    configure(current_app.config["LOG_FORMAT"])
     from .polling.worker import run_worker
     run_worker(current_app._get_current_object())
 
@@ -87,5 +87,7 @@ def create_api_key(slug: str, name: str) -> None:
 def register(app: Flask) -> None:
     """Attach the commands to `flask --app wsgi`."""
     from .carriers.cli import carriers
-    for command in (seed_demo, poll, worker, create_merchant, create_api_key, carriers):
+    from .polling.cli import polling_status
+    for command in (seed_demo, poll, worker, create_merchant, create_api_key, carriers,
+                    polling_status):
         app.cli.add_command(command)

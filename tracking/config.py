@@ -20,14 +20,42 @@ BABEL_DEFAULT_TIMEZONE = "UTC"
 # Seconds between htmx refreshes of a live tracking page.
 PAGE_REFRESH_SECONDS = 60
 
-# Worker: seconds between polling rounds, shipments claimed per round, seconds a claim is held.
+# Worker: seconds between polling rounds, shipments claimed per round, seconds a claim is held
+# (a worker that dies mid-round loses its claims after this and another takes them over).
 WORKER_INTERVAL_SECONDS = 30
-POLL_BATCH_SIZE = 100
+POLL_BATCH_SIZE = 200
 POLL_CLAIM_SECONDS = 300
-# Seconds until a shipment is polled again after a poll (the polling engine issue refines this).
-POLL_INTERVAL_SECONDS = 1800
+# Carrier requests in flight at once inside one worker, so slow carriers do not serialise it.
+POLL_THREADS = 8
+# Overrides of tracking.polling.policy.DEFAULTS, e.g. {"out_for_delivery_minutes": 30}.
+POLL_POLICY = {}
+# First wait after a failed poll (seconds); it doubles with each failure in a row, up to a day.
+POLL_RETRY_SECONDS = 300
 # Days without carrier news after which a shipment becomes `expired`.
 EXPIRE_AFTER_DAYS = 30
+# Days a poll's record (outcome, HTTP status, raw payload) is kept for support.
+POLL_RECORD_DAYS = 14
+# Circuit breaker: failed batches in a row that pause a carrier, and the first pause (seconds,
+# doubling each time it reopens, up to CIRCUIT_MAX_OPEN_SECONDS).
+CIRCUIT_FAILURES = 5
+CIRCUIT_OPEN_SECONDS = 60
+CIRCUIT_MAX_OPEN_SECONDS = 1800
+# Carrier quotas shared by every worker: "memory://" for one process, "redis://host:6379" for many.
+CARRIER_RATE_LIMIT_STORAGE_URI = "memory://"
+# Per-carrier overrides of the adapters' published limits: {"ups": {"per_second": 5, "per_day": 10000}}.
+CARRIER_RATE_LIMITS = {}
+# Longest a worker thread waits for a per-second carrier quota before rescheduling (seconds).
+CARRIER_RATE_LIMIT_MAX_WAIT = 2.0
+# Hours without a scan after which a shipment counts as stalled, per status; per-carrier overrides
+# under the carrier's code: {"dhl": {"in_transit": 120}}.
+STALL_AFTER_HOURS = {"info_received": 72, "in_transit": 96, "out_for_delivery": 24,
+                     "failed_attempt": 72, "available_for_pickup": 240, "exception": 120}
+# Worker log lines: "text" for people, "json" (one object a line, with fields) for log pipelines.
+LOG_FORMAT = "text"
+# Bearer token required by GET /metrics (None: open; put it behind your network's edge then).
+METRICS_TOKEN = None
+# Port where a worker serves its Prometheus metrics (0: off); the web serves /metrics itself.
+WORKER_METRICS_PORT = 0
 
 # Simulated carrier: how many real seconds one scenario hour takes (60 = one hour per minute).
 DEMO_SECONDS_PER_HOUR = 60

@@ -5,6 +5,7 @@ on an accelerated clock; the tracking page and the API show the journey as it ha
 delivery, after which the page stops asking htmx to refresh it.
 """
 import html
+import json
 import re
 import secrets
 import time
@@ -20,6 +21,9 @@ pytestmark = pytest.mark.e2e
 # One scenario hour per 0.25 s: the "ontime" journey (delivered at hour 59.5) takes ~15 s.
 SECONDS_PER_HOUR = 0.25
 DEADLINE_SECONDS = 30
+# The polling policy on the demo's clock: every wait divided by 3600 / 0.25 (an hour in 0.25 s),
+# and no night, which would otherwise push polls to the destination's real morning.
+DEMO_POLL_POLICY = {"time_scale": 3600 / SECONDS_PER_HOUR, "night_start_hour": 0, "night_end_hour": 0}
 PENDING_HEADLINE = "Waiting for the carrier's first scan"
 
 
@@ -33,7 +37,7 @@ def stack(request, e2e_database_url, tmp_path):
         SECRET_KEY=secrets.token_hex(16),
         DEMO_SECONDS_PER_HOUR=SECONDS_PER_HOUR,
         WORKER_INTERVAL_SECONDS=1,
-        POLL_INTERVAL_SECONDS=1,
+        POLL_POLICY=json.dumps(DEMO_POLL_POLICY),
         PAGE_REFRESH_SECONDS=2,
         PUBLIC_BASE_URL=base_url,
     )

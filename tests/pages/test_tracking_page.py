@@ -104,3 +104,30 @@ def test_shipment_of_an_uninstalled_carrier_still_shows_its_timeline(client, mer
     page = client.get(f"/t/{shipment.public_token}").get_data(as_text=True)
     assert "GONE · <span class=\"number\">GONE123</span>" in page
     assert "Arrived at depot" in page and "On its way" in page
+
+
+def test_a_view_moves_the_shipment_up_the_queue_but_only_within_bounds(client, app, merchant,
+                                                                       make_shipment):
+    from datetime import timedelta
+    from tracking.models.types import utcnow
+    shipment = make_shipment(merchant)
+    later = utcnow() + timedelta(hours=6)
+    shipment.next_poll_at, shipment.last_polled_at = later, utcnow() - timedelta(hours=1)
+    db.session.commit()
+    version = shipment.updated_at
+    client.get(f"/t/{shipment.public_token}")
+    db.session.expire_all()
+    assert utcnow() < shipment.next_poll_at <= utcnow() + timedelta(seconds=60)
+    assert shipment.updated_at == version  # cached pages stay valid
+    # Polled a minute ago: a reload loop does not bring it forward again.
+    shipment.next_poll_at, shipment.last_polled_at = later, utcnow() - timedelta(minutes=1)
+    db.session.commit()
+    client.get(f"/t/{shipment.public_token}")
+    db.session.expire_all()
+    assert shipment.next_poll_at == later
+    # Done being polled (final): a view never restarts polling.
+    shipment.next_poll_at, shipment.last_polled_at = None, utcnow() - timedelta(days=1)
+    db.session.commit()
+    client.get(f"/t/{shipment.public_token}")
+    db.session.expire_all()
+    assert shipment.next_poll_at is None

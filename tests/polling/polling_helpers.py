@@ -57,3 +57,19 @@ def due_at(shipment: Shipment, when: datetime) -> Shipment:
     shipment.next_poll_at = when
     db.session.commit()
     return shipment
+
+
+def policy_next(shipment: Shipment, now: datetime) -> datetime | None:
+    """When the policy (POLL_POLICY) says to poll `shipment`, as stored now, after a poll at `now`."""
+    from flask import current_app
+
+    from tracking.polling import policy, schedule
+    return policy.next_poll(schedule.poll_state(reload(shipment)), now,
+                            current_app.config["POLL_POLICY"])
+
+
+def retry_wait(failures: int) -> timedelta:
+    """The backoff after `failures` failed polls in a row (no jitter: POLL_POLICY jitter is 0)."""
+    from flask import current_app
+    base = current_app.config["POLL_RETRY_SECONDS"]
+    return timedelta(seconds=min(base * 2 ** (failures - 1), 86400))

@@ -3,8 +3,9 @@ from datetime import timedelta
 
 import pytest
 
-from tests.polling.polling_helpers import FakeCarrier, reload
+from tests.polling.polling_helpers import FakeCarrier, policy_next, reload
 from tracking.carriers.base import Outcome, TrackResult
+from tracking.polling import policy
 from tracking.polling.poller import poll_due
 
 
@@ -31,7 +32,7 @@ def test_throttled_with_retry_after_waits_exactly_that_long(app, install, due):
 
 def test_failures_without_a_hint_back_off_exponentially(app, install, due):
     install(answering(Outcome.SERVER_ERROR, detail="HTTP 503"))
-    base = app.config["POLL_INTERVAL_SECONDS"]
+    base = app.config["POLL_RETRY_SECONDS"]
     now = due.next_poll_at
     waits = []
     for _ in range(3):
@@ -62,4 +63,8 @@ def test_not_found_keeps_a_fresh_label_pending_and_retries_later(app, install, d
     shipment = reload(due)
     assert summary.by_outcome == {"not_found": 1} and summary.errors == 0
     assert shipment.status == "pending" and shipment.poll_failures == 0
-    assert shipment.next_poll_at == now + timedelta(seconds=app.config["POLL_INTERVAL_SECONDS"])
+    # not a failure: the policy's wait for a young pending label, not the failure backoff
+    assert shipment.next_poll_at == policy_next(shipment, now)
+    params = {**policy.DEFAULTS, **app.config["POLL_POLICY"]}
+    young = timedelta(minutes=params["pending_early_minutes"])
+    assert shipment.next_poll_at >= now + young

@@ -1,25 +1,41 @@
-"""Polling rounds: claiming, the demo carrier in simulated time, failures, batching, expiry."""
+"""Polling rounds: claiming, the demo carrier in simulated time, failures, batching, expiry.
+
+Next-poll times come from the policy (tracking.polling.policy, POLL_POLICY: no jitter in tests)
+after a successful poll, and from POLL_RETRY_SECONDS doubling per failure after a failed one.
+"""
 from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import select
 
-from polling_helpers import FakeCarrier, due_at, hours, reload, scan
+from polling_helpers import FakeCarrier, due_at, hours, policy_next, reload, retry_wait, scan
 from tracking.carriers.base import TrackResult
 from tracking.extensions import db
 from tracking.models import Shipment
 from tracking.models.types import utcnow
-from tracking.polling import poller
+from tracking.polling import policy, poller
 from tracking.polling.claim import claim_due, new_claim_token
 from tracking.polling.poller import drain, poll_due
 
-INTERVAL = timedelta(seconds=1800)  # POLL_INTERVAL_SECONDS default
+# The policy on the demo's clock (1 scenario hour per real second in tests), with no night.
+DEMO_CLOCK = {"jitter": 0, "time_scale": 3600, "night_start_hour": 0, "night_end_hour": 0}
+
+
+def late_check(shipment, now):
+    """Poll a final shipment at its one late check; afterwards it is never due again."""
+    s = reload(shipment)
+    assert s.final_checks == 0 and s.next_poll_at is not None
+    when = s.next_poll_at
+    assert drain(when).polled >= 1
+    s = reload(shipment)
+    assert (s.final_checks, s.next_poll_at, s.last_polled_at) == (1, None, when)
+    return when
 
 
 # --- the demo carrier in simulated time -------------------------------------------------------
 
 def test_demo_status_progresses_as_now_advances(app, merchant, make_shipment, monkeypatch):
-    monkeypatch.setitem(app.config, "POLL_INTERVAL_SECONDS", 1)
+    monkeypatch.setitem(app.config, "POLL_POLICY", DEMO_CLOCK)
     shipment = make_shipment(merchant, number="DEMOONTIME1")
     due_at(shipment, shipment.created_at)
     expected = [  # scenario hour, status, substatus, progress
@@ -32,11 +48,15 @@ def test_demo_status_progresses_as_now_advances(app, merchant, make_shipment, mo
     seen_events = 0
     for hour, status, substatus, progress in expected:
         now = hours(shipment, hour)
+        due_at(shipment, now)  # as a page view would: the policy's own times are checked below
         summary = drain(now)
         assert (summary.claimed, summary.polled, summary.errors) == (1, 1, 0)
         s = reload(shipment)
         assert (s.status, s.substatus, s.progress) == (status, substatus, progress), hour
-        assert s.next_poll_at == now + timedelta(seconds=1)
+        assert s.next_poll_at == policy_next(s, now)
+        if status == "pending":  # a young label, on the demo's clock: minutes / 3600
+            young = timedelta(minutes=policy.DEFAULTS["pending_early_minutes"])
+            assert s.next_poll_at == now + young / 3600
         assert s.last_polled_at == now
         assert (s.claimed_by, s.claim_expires_at) == (None, None)
         assert len(s.events) >= seen_events
@@ -50,8 +70,12 @@ def test_demo_status_progresses_as_now_advances(app, merchant, make_shipment, mo
     assert (s.status, s.substatus, s.progress) == ("delivered", "signed", 4)
     assert s.delivered_at == hours(shipment, 59.5)
     assert s.signed_by == "J. DOE"
-    assert s.next_poll_at is None
     assert len(s.events) == 11
+    # one late check after delivery (48 scenario hours later), then never again
+    assert s.next_poll_at == now + timedelta(hours=48) / 3600
+    late_check(shipment, now)
+    assert len(reload(shipment).events) == 11
+    assert drain(now + timedelta(days=3650)).claimed == 0
 
 
 def test_first_poll_before_any_scan_is_not_found_and_pending(app, merchant, make_shipment):
@@ -61,25 +85,29 @@ def test_first_poll_before_any_scan_is_not_found_and_pending(app, merchant, make
     assert dict(summary.by_outcome) == {"not_found": 1}
     s = reload(shipment)
     assert (s.status, s.events, s.poll_failures) == ("pending", [], 0)
-    assert s.next_poll_at == hours(shipment, 0.01) + INTERVAL
+    assert s.next_poll_at == policy_next(s, hours(shipment, 0.01))
+    assert s.next_poll_at > hours(shipment, 0.01)
 
 
 def test_registered_hours_ago_maps_to_scenario_hours(app, merchant, make_shipment):
     # registered_hours_ago is real time; at 1 s per scenario hour, one real hour is 3600 of them.
     shipment = make_shipment(merchant, number="DEMOPICKUP1", registered_hours_ago=1)
-    drain(utcnow())
+    now = utcnow()
+    drain(now)
     s = reload(shipment)
-    assert (s.status, s.next_poll_at) == ("delivered", None)
+    assert (s.status, s.final_checks) == ("delivered", 0)
+    assert s.next_poll_at == policy_next(s, now)  # the late check
 
 
-def test_next_poll_is_now_plus_interval_and_not_before(app, merchant, make_shipment):
+def test_next_poll_is_the_policys_and_not_before(app, merchant, make_shipment):
     shipment = make_shipment(merchant, number="DEMODELAYED2")
     now = hours(shipment, 10)
     assert drain(now).polled == 1
-    assert reload(shipment).next_poll_at == now + INTERVAL
+    nxt = reload(shipment).next_poll_at
+    assert nxt == policy_next(shipment, now) and nxt > now
     assert drain(now).claimed == 0
-    assert drain(now + INTERVAL - timedelta(seconds=1)).claimed == 0
-    assert drain(now + INTERVAL).claimed == 1
+    assert drain(nxt - timedelta(seconds=1)).claimed == 0
+    assert drain(nxt).claimed == 1
 
 
 @pytest.mark.parametrize("number, hour, status, substatus", [
@@ -92,11 +120,15 @@ def test_final_shipments_are_never_claimed_again(app, merchant, make_shipment, n
     shipment = make_shipment(merchant, number=number)
     drain(hours(shipment, hour))
     s = reload(shipment)
-    assert (s.status, s.substatus, s.next_poll_at) == (status, substatus, None)
-    far = hours(shipment, hour) + timedelta(days=3650)
+    assert (s.status, s.substatus) == (status, substatus)
+    assert s.next_poll_at == policy_next(s, hours(shipment, hour))  # one late check...
+    checked = late_check(shipment, hours(shipment, hour))
+    s = reload(shipment)
+    assert (s.status, s.substatus, s.next_poll_at) == (status, substatus, None)  # ...then never
+    far = checked + timedelta(days=3650)
     assert drain(far).claimed == 0
     assert claim_due(new_claim_token(), 100, 300, far) == []
-    assert reload(shipment).last_polled_at == hours(shipment, hour)
+    assert reload(shipment).last_polled_at == checked
 
 
 def test_non_final_exception_keeps_being_polled(app, merchant, make_shipment):
@@ -104,7 +136,8 @@ def test_non_final_exception_keeps_being_polled(app, merchant, make_shipment):
     now = hours(shipment, 40)
     drain(now)
     s = reload(shipment)
-    assert (s.status, s.substatus, s.next_poll_at) == ("exception", "damaged", now + INTERVAL)
+    assert (s.status, s.substatus) == ("exception", "damaged")
+    assert s.next_poll_at == policy_next(s, now) and s.next_poll_at > now
 
 
 # --- claiming within rounds ---------------------------------------------------------------------
@@ -161,7 +194,7 @@ def test_expired_claim_is_polled_by_the_next_round(app, merchant, make_shipment)
     db.session.commit()
     assert drain(now).polled == 1
     s = reload(shipment)
-    assert (s.status, s.claimed_by, s.next_poll_at) == ("in_transit", None, now + INTERVAL)
+    assert (s.status, s.claimed_by, s.next_poll_at) == ("in_transit", None, policy_next(s, now))
 
 
 def test_claim_still_held_is_not_taken(app, merchant, make_shipment):
@@ -208,7 +241,7 @@ def test_raising_adapter_is_recorded_and_backs_off(app, merchant, make_shipment,
 
     summary = drain(now)
     assert (summary.claimed, summary.polled, summary.errors) == (2, 1, 1)
-    assert summary.by_outcome["error"] == 1
+    assert summary.by_outcome["bad_response"] == 1
     b, g = reload(bad), reload(good)
     assert g.status == "in_transit" and g.poll_failures == 0
     assert b.status == "pending"
@@ -221,17 +254,19 @@ def test_raising_adapter_is_recorded_and_backs_off(app, merchant, make_shipment,
         now = reload(bad).next_poll_at
         assert drain(now).errors == 1
         gaps.append(reload(bad).next_poll_at - now)
-    assert gaps == [INTERVAL, 2 * INTERVAL, 4 * INTERVAL, 8 * INTERVAL]
+    assert gaps == [retry_wait(1), retry_wait(2), retry_wait(3), retry_wait(4)]
+    assert retry_wait(2) == 2 * timedelta(seconds=app.config["POLL_RETRY_SECONDS"])
     assert reload(bad).poll_failures == 4
     assert len(flaky.calls) == 4
 
-    # the carrier recovers: failures reset, normal interval
+    # the carrier recovers: failures reset, the policy's interval again
     flaky.error = None
     now = reload(bad).next_poll_at
-    assert drain(now).polled == 1
+    drain(now)  # the good shipment may be due again too
     b = reload(bad)
+    assert b.last_polled_at == now
     assert (b.poll_failures, b.last_poll_error, b.status) == (0, None, "in_transit")
-    assert b.next_poll_at == now + INTERVAL
+    assert b.next_poll_at == policy_next(b, now)
 
 
 def test_backoff_is_capped_at_a_day(app, merchant, make_shipment, install):
@@ -252,7 +287,7 @@ def test_uninstalled_carrier_is_recorded_without_crashing(app, merchant, make_sh
     assert (summary.polled, summary.errors) == (1, 1)
     o = reload(orphan)
     assert "not installed" in o.last_poll_error and "nosuchcarrier" in o.last_poll_error
-    assert (o.poll_failures, o.next_poll_at, o.claimed_by) == (1, now + INTERVAL, None)
+    assert (o.poll_failures, o.next_poll_at, o.claimed_by) == (1, now + retry_wait(1), None)
     assert reload(good).status == "in_transit"
 
 
@@ -299,7 +334,7 @@ def test_failed_outcome_counts_as_a_failure_not_a_poll(app, merchant, make_shipm
     s = reload(shipment)
     assert s.poll_failures == 3  # not reset as by a successful poll
     assert s.last_poll_error == f"{outcome}: try later"
-    assert s.next_poll_at == now + 4 * INTERVAL
+    assert s.next_poll_at == now + retry_wait(3) == now + 4 * retry_wait(1)
     assert (s.status, s.claimed_by) == ("pending", None)
 
 
@@ -387,10 +422,14 @@ def test_no_news_for_expire_after_days_expires(app, merchant, make_shipment, ins
     now = utcnow()
     drain(now)
     o, y = reload(old), reload(young)
-    assert (o.status, o.next_poll_at, o.claimed_by) == ("expired", None, None)
-    assert (y.status, y.next_poll_at) == ("pending", now + INTERVAL)
-    assert drain(now + timedelta(days=3650)).claimed == 1  # only the young one
-    assert reload(old).last_polled_at == now
+    assert (o.status, o.claimed_by) == ("expired", None)
+    assert o.next_poll_at == policy_next(o, now) == now + timedelta(hours=48)  # one late check
+    assert (y.status, y.next_poll_at) == ("pending", policy_next(y, now))
+    checked = late_check(old, now)
+    assert reload(old).status == "expired"
+    assert reload(young).status == "expired"  # 31 days old by then: its late check remains
+    assert drain(now + timedelta(days=3650)).claimed == 1
+    assert reload(old).last_polled_at == checked
 
 
 def test_expiry_counts_from_the_last_event(app, merchant, make_shipment, install):
@@ -403,8 +442,10 @@ def test_expiry_counts_from_the_last_event(app, merchant, make_shipment, install
     install(FakeCarrier(answer=lambda req: TrackResult(
         req.tracking_number, events=[scan(last_scan[req.tracking_number])])))
     drain(now)
-    assert (reload(recent).status, reload(recent).next_poll_at) == ("in_transit", now + INTERVAL)
-    assert (reload(stale).status, reload(stale).next_poll_at) == ("expired", None)
+    assert (reload(recent).status, reload(recent).next_poll_at) == \
+        ("in_transit", policy_next(recent, now))
+    assert (reload(stale).status, reload(stale).final_checks) == ("expired", 0)
+    assert reload(stale).next_poll_at == now + timedelta(hours=48)
 
 
 def test_expiry_follows_the_configured_days_and_the_rounds_now(app, merchant, make_shipment,
@@ -414,8 +455,10 @@ def test_expiry_follows_the_configured_days_and_the_rounds_now(app, merchant, ma
     shipment = make_shipment(merchant, number="FAKE1", carrier="fake")
     drain(shipment.created_at + timedelta(days=1))
     assert reload(shipment).status == "pending"
-    drain(shipment.created_at + timedelta(days=2, seconds=1))
-    assert (reload(shipment).status, reload(shipment).next_poll_at) == ("expired", None)
+    now = shipment.created_at + timedelta(days=2, seconds=1)
+    drain(now)
+    assert (reload(shipment).status, reload(shipment).next_poll_at) == \
+        ("expired", now + timedelta(hours=48))
 
 
 def test_delivered_shipment_does_not_expire(app, merchant, make_shipment):

@@ -14,6 +14,7 @@ from ..extensions import db, limiter
 from ..models import Order, Shipment
 from ..models.types import utcnow
 from .. import shipments as registry
+from ..polling.schedule import bring_forward
 from .auth import authenticate, rate_limit_key
 from .problems import MEDIA_TYPE, Problem
 from .schemas import (
@@ -146,8 +147,9 @@ class ShipmentItem(MethodView):
 @blp.response(202, ShipmentOut)
 @blp.alt_response(404, response="NOT_FOUND")
 def refresh(shipment_id):
-    """Ask the worker to poll this shipment next."""
+    """Ask the worker to poll this shipment now (unless it was polled in the last minute)."""
     shipment = _own_shipment(shipment_id)
-    shipment.next_poll_at = utcnow()
-    db.session.commit()
+    bring_forward(shipment.id, shipment.next_poll_at, shipment.last_polled_at, utcnow(),
+                  explicit=True)
+    db.session.refresh(shipment)
     return shipment_dict(shipment)

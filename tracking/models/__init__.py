@@ -1,10 +1,11 @@
 """The data model, one module per aggregate."""
 from .merchant import ApiKey, Merchant
 from .order import LineItem, Order
+from .polling import CarrierCircuit, PollRecord
 from .shipment import Shipment, TrackingEvent
 from .webhook import WebhookDelivery, WebhookSecret
 
 __all__ = [
-    "ApiKey", "LineItem", "Merchant", "Order", "Shipment", "TrackingEvent", "WebhookDelivery",
+    "ApiKey", "CarrierCircuit", "LineItem", "PollRecord", "Merchant", "Order", "Shipment", "TrackingEvent", "WebhookDelivery",
     "WebhookSecret",
 ]

@@ -47,6 +47,10 @@ class Shipment(db.Model):
     claimed_by: Mapped[str | None] = mapped_column(String(64))
     claim_expires_at = mapped_column(UTCDateTime)
     poll_failures: Mapped[int] = mapped_column(default=0)
+    # Late checks made after reaching a final state (the policy allows one).
+    final_checks: Mapped[int] = mapped_column(default=0)
+    # No carrier scan for longer than is normal for the carrier and status (polling.stall).
+    stalled: Mapped[bool] = mapped_column(default=False)
     last_poll_error: Mapped[str | None] = mapped_column(Text)
     created_at = mapped_column(UTCDateTime, default=utcnow)
     updated_at = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

@@ -11,7 +11,8 @@ from ..models.types import utcnow
 from . import lookup
 from .forms import NumberLookupForm, OrderLookupForm
 from .render_cache import RenderCache
-from .view import is_late, is_quiet, shipment_view
+from ..polling.schedule import bring_forward
+from .view import is_late, shipment_view
 
 page_cache = RenderCache()
 
@@ -34,9 +35,10 @@ def _page_state_query():
         .correlate(Shipment).scalar_subquery()
     )
     return (
-        select(Shipment.id, Shipment.status, Shipment.substatus, Shipment.last_event_at,
+        select(Shipment.id, Shipment.status, Shipment.substatus, Shipment.stalled,
                Shipment.estimated_delivery_latest, Shipment.locale, Order.locale,
-               Merchant.default_locale, Merchant.timezone, order_version)
+               Merchant.default_locale, Merchant.timezone, order_version,
+               Shipment.next_poll_at, Shipment.last_polled_at)
         .join(Order, Order.id == Shipment.order_id).join(Merchant, Merchant.id == Shipment.merchant_id)
         .where(Shipment.public_token == bindparam("token"))
     )
@@ -59,9 +61,10 @@ def _render_page(token: str, template: str):
     """The page or partial, from the render cache when nothing it shows has changed."""
     state = _page_state(token)
     now = utcnow()
-    shipment_id, status_, substatus, last_event_at, latest = state[:5]
+    shipment_id, status_, substatus, stalled, latest = state[:5]
+    bring_forward(shipment_id, state.next_poll_at, state.last_polled_at, now)  # someone is looking
     key = (template, token, str(get_locale()), request.args.get("lang"), state[9],
-           is_late(latest, status_, substatus, now), is_quiet(last_event_at, status_, substatus, now))
+           is_late(latest, status_, substatus, now), stalled)
     body = page_cache.get(key)
     if body is None:
         shipment = db.session.get(Shipment, shipment_id)

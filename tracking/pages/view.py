@@ -14,9 +14,6 @@ from ..status import is_final
 from ..timeline import MILESTONES, newest_first
 from . import wording
 
-# A shipment in motion with no scan for this long is flagged as quiet on the page.
-QUIET_AFTER = timedelta(days=3)
-
 
 @dataclass
 class Day:
@@ -71,14 +68,6 @@ def is_late(latest: datetime | None, status: str, substatus: str | None, now: da
     return bool(latest and not is_final(status, substatus) and now > latest)
 
 
-def is_quiet(last_event_at: datetime | None, status: str, substatus: str | None,
-             now: datetime) -> bool:
-    """In motion, but the carrier has said nothing for a while."""
-    if is_final(status, substatus) or status == "pending":
-        return False
-    return bool(last_event_at and now - last_event_at > QUIET_AFTER)
-
-
 def milestones(shipment: Shipment) -> list[dict]:
     """The progress steps, each done, current or ahead."""
     reached = shipment.progress or 0
@@ -127,7 +116,7 @@ def shipment_view(shipment: Shipment) -> dict:
         "eta": eta_text(shipment),
         "delivered": delivered_text(shipment),
         "late": is_late(shipment.estimated_delivery_latest, shipment.status, shipment.substatus, now),
-        "quiet": is_quiet(shipment.last_event_at, shipment.status, shipment.substatus, now),
+        "quiet": shipment.stalled,
         "milestones": milestones(shipment),
         "troubled": shipment.status in ("exception", "failed_attempt", "expired"),
         "days": days(shipment),

@@ -47,8 +47,12 @@ def claim_due(token: str, limit: int, lease_seconds: int, now: datetime) -> list
     )
 
 
-def release(shipment: Shipment, next_poll_at: datetime | None) -> None:
-    """Give a claimed shipment back with its next due time (None: never again)."""
-    shipment.claimed_by = None
-    shipment.claim_expires_at = None
-    shipment.next_poll_at = next_poll_at
+def lock_if_still_ours(shipment_id: int, token: str) -> Shipment | None:
+    """The shipment, row-locked until commit, if our claim on it still holds.
+
+    A worker slower than its lease may find the shipment taken over: it must not write.
+    """
+    return db.session.scalar(
+        select(Shipment).where(Shipment.id == shipment_id, Shipment.claimed_by == token)
+        .with_for_update()
+    )

@@ -1,19 +1,23 @@
 """One polling round: claim due shipments, ask their carriers in batches, merge what comes back."""
+import json
 import logging
 from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from flask import current_app
+from flask import Flask, current_app
 
 from .. import timeline
 from ..carriers import TrackRequest, get_adapter
-from ..carriers.base import Outcome
+from ..carriers.base import Outcome, TrackResult
 from ..extensions import db
-from ..models import Shipment
+from ..models import PollRecord, Shipment
 from ..models.types import utcnow
-from ..status import Status, is_final
-from .claim import claim_due, new_claim_token, release
+from ..status import is_final
+from . import circuit, metrics, quota
+from .claim import claim_due, lock_if_still_ours, new_claim_token
+from .schedule import after_failure, after_success, defer
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +46,20 @@ class PollSummary:
         )
 
 
+@dataclass(frozen=True)
+class Job:
+    """One carrier request's worth of claimed shipments, as plain data a thread can carry."""
+
+    carrier: str
+    account: str
+    shipment_ids: tuple[int, ...]
+    requests: tuple[TrackRequest, ...]
+
+    @property
+    def circuit_key(self) -> str:
+        return f"{self.carrier}:{self.account}" if self.account else self.carrier
+
+
 def drain(now: datetime | None = None) -> PollSummary:
     """Poll batches until nothing is due at `now`; each shipment at most once, as `now` is fixed."""
     now = now or utcnow()
@@ -54,104 +72,159 @@ def drain(now: datetime | None = None) -> PollSummary:
 
 
 def poll_due(now: datetime | None = None, limit: int | None = None) -> PollSummary:
-    """Poll every shipment due at `now` (up to `limit`), once; commit after each shipment."""
+    """Claim what is due at `now` (up to `limit`), poll it in carrier batches on a thread pool."""
     cfg = current_app.config
     now = now or utcnow()
     token = new_claim_token()
-    shipments = claim_due(token, limit or cfg["POLL_BATCH_SIZE"], cfg["POLL_CLAIM_SECONDS"], now)
-    summary = PollSummary(claimed=len(shipments))
-    by_carrier: dict[str, list[Shipment]] = defaultdict(list)
-    for shipment in shipments:
-        by_carrier[shipment.carrier].append(shipment)
-    for code, group in by_carrier.items():
-        try:
-            adapter = get_adapter(code)
-        except Exception as exc:  # e.g. settings the adapter refuses; the round goes on
-            log.exception("carrier %s could not be set up", code)
-            adapter = None
-            problem = f"carrier {code!r} could not be set up: {type(exc).__name__}: {exc}"
-        else:
-            problem = f"carrier {code!r} is not installed"
-        if adapter is None:
-            for shipment in group:
-                _fail(shipment, problem, now, summary)
-            db.session.commit()
-            continue
-        size = max(1, adapter.batch_size)
-        for start in range(0, len(group), size):
-            _poll_batch(adapter, group[start:start + size], now, summary)
+    claimed = claim_due(token, limit or cfg["POLL_BATCH_SIZE"], cfg["POLL_CLAIM_SECONDS"], now)
+    summary = PollSummary(claimed=len(claimed))
+    jobs = _plan(claimed, now, summary)
+    db.session.commit()  # no transaction stays open while carriers answer
+    app = current_app._get_current_object()
+    threads = min(cfg["POLL_THREADS"], len(jobs))
+    if threads <= 1:
+        results = [run_job(job, token, now) for job in jobs]
+    else:
+        with ThreadPoolExecutor(threads, thread_name_prefix="poll") as pool:
+            results = list(pool.map(lambda job: _in_context(app, job, token, now), jobs))
+    for part in results:
+        summary.add(part)
     return summary
 
 
-def _poll_batch(adapter, batch: list[Shipment], now: datetime, summary: PollSummary) -> None:
-    requests = [TrackRequest(s.tracking_number, s.created_at) for s in batch]
-    try:
-        results = {r.tracking_number: r for r in adapter.track(requests, now=now)}
-    except Exception as exc:  # a carrier must never take the worker down
-        log.exception("carrier %s failed", adapter.code)
-        for shipment in batch:
-            _fail(shipment, f"{type(exc).__name__}: {exc}", now, summary)
-        db.session.commit()
-        return
-    for shipment in batch:
-        result = results.get(shipment.tracking_number)
-        if result is None:
-            _fail(shipment, "carrier returned no result for this number", now, summary)
-            db.session.commit()
-            continue
-        if Outcome(result.outcome).is_failure:  # throttled, auth_failed, timeout, ...
-            error = f"{result.outcome}: {result.detail}" if result.detail else str(result.outcome)
-            _fail(shipment, error, now, summary, str(result.outcome), result.retry_after)
-            db.session.commit()
-            continue
-        # Each shipment is committed on its own: a result that cannot be stored (a malformed
-        # payload, a value the database refuses) fails that shipment alone, not its batch-mates,
-        # and does not leave them claimed until the lease runs out.
-        shipment_id = shipment.id
+def _plan(claimed: list[Shipment], now: datetime, summary: PollSummary) -> list[Job]:
+    """Group claimed shipments by carrier account into batches of the adapter's size."""
+    groups: dict[tuple[str, str], list[Shipment]] = defaultdict(list)
+    for shipment in claimed:
+        groups[(shipment.carrier, "")].append(shipment)  # one account per carrier for now
+    jobs = []
+    for (code, account), group in groups.items():
         try:
-            merged = timeline.merge(shipment, result)
-            shipment.last_polled_at = now
-            shipment.poll_failures = 0
-            shipment.last_poll_error = None
-            _expire_if_silent(shipment, now)
-            release(shipment, next_poll_time(shipment, now))
-            db.session.commit()
-        except Exception as exc:
-            log.exception("could not store %s result for shipment %s", adapter.code, shipment_id)
-            db.session.rollback()
-            _fail(shipment, f"result not stored: {type(exc).__name__}: {exc}", now, summary)
-            db.session.commit()
+            adapter = get_adapter(code)
+            problem = None if adapter else f"carrier {code!r} is not installed"
+        except Exception as exc:  # e.g. settings the adapter refuses; the round goes on
+            log.exception("carrier %s could not be set up", code)
+            adapter, problem = None, f"carrier {code!r} could not be set up: {exc}"
+        if adapter is None:
+            for shipment in group:
+                _fail(shipment, Outcome.NOT_CONFIGURED, problem, None, now, summary)
             continue
-        summary.polled += 1
-        summary.by_outcome[result.outcome] += 1
-        summary.new_events += merged.added
-        summary.status_changes += merged.status_changed
+        size = max(1, adapter.batch_size)
+        for start in range(0, len(group), size):
+            batch = group[start:start + size]
+            jobs.append(Job(code, account, tuple(s.id for s in batch),
+                            tuple(TrackRequest(s.tracking_number, s.created_at) for s in batch)))
+    return jobs
 
 
-def _fail(shipment: Shipment, error: str, now: datetime, summary: PollSummary,
-          outcome: str = "error", retry_after: float | None = None) -> None:
-    """Record a failed poll and retry later: when the carrier said, else backing off per failure."""
+def _in_context(app: Flask, job: Job, token: str, now: datetime) -> PollSummary:
+    with app.app_context():
+        return run_job(job, token, now)
+
+
+def run_job(job: Job, token: str, now: datetime) -> PollSummary:
+    """Ask the carrier about one batch (unless its circuit is open or its quota spent), store it."""
+    summary = PollSummary()
+    adapter = get_adapter(job.carrier)
+    wait_until = circuit.open_until(job.circuit_key, now) or quota.acquire(adapter, job.circuit_key)
+    if wait_until is not None:
+        reason = "circuit_open" if circuit.open_until(job.circuit_key, now) else "rate_limited"
+        _defer_all(job, token, wait_until, reason, summary)
+        return summary
+    try:
+        results = adapter.track(list(job.requests), now=now)
+    except Exception as exc:  # a carrier adapter must never take the worker down
+        log.exception("carrier %s raised", job.carrier)
+        results = [TrackResult(r.tracking_number, Outcome.BAD_RESPONSE,
+                               detail=f"{type(exc).__name__}: {exc}") for r in job.requests]
+    metrics.observe_requests(job.carrier, results)
+    by_number = {r.tracking_number: r for r in results}
+    outcomes = []
+    for shipment_id, request in zip(job.shipment_ids, job.requests):
+        result = by_number.get(request.tracking_number) or TrackResult(
+            request.tracking_number, Outcome.BAD_RESPONSE, detail="no result for this number")
+        outcomes.append(result.outcome)
+        _store(shipment_id, job.carrier, result, token, now, summary)
+    if not all(o == Outcome.THROTTLED for o in outcomes):  # a 429 says nothing of health
+        failed = circuit.batch_failed(outcomes)
+        circuit.record(job.circuit_key, failed, results[0].detail if failed and results else None,
+                       now)
+    return summary
+
+
+def _store(shipment_id: int, carrier: str, result: TrackResult, token: str, now: datetime,
+           summary: PollSummary) -> None:
+    """Merge one result (or record its failure) and reschedule; one commit per shipment, so one
+    result that cannot be stored fails alone and nothing is ever half-merged."""
+    metrics.observe(carrier, result)
+    part = PollSummary()  # counted only once the commit went through
+    try:
+        shipment = lock_if_still_ours(shipment_id, token)
+        if shipment is None:
+            log.warning("claim on shipment %s was taken over; result dropped", shipment_id)
+            db.session.rollback()
+            return
+        if Outcome(result.outcome).is_failure:
+            _fail(shipment, result.outcome, result.detail, result.retry_after, now, part)
+            _record(shipment, result, 0, now)
+        else:
+            was_final = is_final(shipment.status, shipment.substatus)
+            merged = timeline.merge(shipment, result)
+            after_success(shipment, now, was_final)
+            _record(shipment, result, merged.added, now)
+            part.polled += 1
+            part.by_outcome[str(result.outcome)] += 1
+            part.new_events += merged.added
+            part.status_changes += merged.status_changed
+        db.session.commit()
+        summary.add(part)
+    except Exception as exc:
+        log.exception("could not store the %s result for shipment %s", carrier, shipment_id)
+        db.session.rollback()
+        shipment = lock_if_still_ours(shipment_id, token)
+        if shipment is not None:
+            _fail(shipment, Outcome.BAD_RESPONSE, f"result not stored: {exc}", None, now, summary)
+            db.session.commit()
+
+
+def _fail(shipment: Shipment, outcome: str, detail: str | None, retry_after: float | None,
+          now: datetime, summary: PollSummary) -> None:
+    """Count a failed poll on the shipment and reschedule it (the caller commits)."""
     summary.errors += 1
-    summary.by_outcome[outcome] += 1
-    shipment.poll_failures = (shipment.poll_failures or 0) + 1
-    shipment.last_poll_error = error[:1000]
-    shipment.last_polled_at = now
-    base = current_app.config["POLL_INTERVAL_SECONDS"]
-    delay = retry_after if retry_after else min(base * 2 ** (shipment.poll_failures - 1), 86400)
-    release(shipment, now + timedelta(seconds=delay))
+    summary.by_outcome[str(outcome)] += 1
+    shipment.last_poll_error = f"{outcome}: {detail}"[:1000] if detail else str(outcome)
+    after_failure(shipment, now, retry_after)
 
 
-def _expire_if_silent(shipment: Shipment, now: datetime) -> None:
-    """No carrier news for EXPIRE_AFTER_DAYS: the shipment is `expired` and polling stops."""
-    if is_final(shipment.status, shipment.substatus):
-        return
-    last_news = shipment.last_event_at or shipment.created_at
-    if now - last_news > timedelta(days=current_app.config["EXPIRE_AFTER_DAYS"]):
-        shipment.status, shipment.substatus = Status.EXPIRED.value, None
+def _defer_all(job: Job, token: str, until: datetime, reason: str, summary: PollSummary) -> None:
+    """Hand a batch back untouched, due again at `until` (not a failure of its shipments)."""
+    for shipment_id in job.shipment_ids:
+        shipment = lock_if_still_ours(shipment_id, token)
+        if shipment is not None:
+            defer(shipment, until)
+            summary.by_outcome[reason] += 1
+        db.session.commit()
 
 
-def next_poll_time(shipment: Shipment, now: datetime) -> datetime | None:
-    """When to look again: never once final, else after the configured interval."""
-    if is_final(shipment.status, shipment.substatus):
-        return None
-    return now + timedelta(seconds=current_app.config["POLL_INTERVAL_SECONDS"])
+def _record(shipment: Shipment, result: TrackResult, added: int, now: datetime) -> None:
+    """Keep what the carrier said for support (pruned after POLL_RECORD_DAYS)."""
+    raw = None
+    if result.raw is not None:
+        try:
+            raw = json.dumps(result.raw, default=str)[:200_000]
+        except (TypeError, ValueError):
+            raw = repr(result.raw)[:200_000]
+    db.session.add(PollRecord(
+        shipment_id=shipment.id, carrier=shipment.carrier, outcome=str(result.outcome),
+        http_status=result.http_status, duration_ms=result.duration_ms, new_events=added,
+        detail=(result.detail or None) and result.detail[:2000], raw=raw, polled_at=now,
+    ))
+
+
+def prune_records(now: datetime | None = None) -> int:
+    """Delete poll records older than POLL_RECORD_DAYS; returns how many."""
+    cutoff = (now or utcnow()) - timedelta(days=current_app.config["POLL_RECORD_DAYS"])
+    deleted = db.session.execute(db.delete(PollRecord).where(PollRecord.polled_at < cutoff))
+    db.session.commit()
+    return deleted.rowcount or 0
+

@@ -1,12 +1,13 @@
-"""The polling worker: APScheduler runs a polling round on a clock, in its own process."""
+"""The polling worker: APScheduler runs polling rounds and housekeeping, in its own process."""
 import logging
 import signal
 from datetime import datetime, timezone
 
 from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask
+from prometheus_client import start_http_server
 
-from .poller import drain
+from .poller import drain, prune_records
 
 log = logging.getLogger(__name__)
 
@@ -16,28 +17,38 @@ def poll_round(app: Flask) -> None:
     with app.app_context():
         summary = drain()
         if summary.claimed:
-            log.info("poll round: %s", summary)
+            log.info("poll round: %s", summary, extra={
+                "event": "poll_round", "claimed": summary.claimed, "polled": summary.polled,
+                "new_events": summary.new_events, "status_changes": summary.status_changes,
+                "errors": summary.errors, "outcomes": dict(summary.by_outcome)})
+
+
+def housekeeping(app: Flask) -> None:
+    """Prune poll records past their retention."""
+    with app.app_context():
+        removed = prune_records()
+        if removed:
+            log.info("pruned %s poll records", removed, extra={"event": "prune", "rows": removed})
 
 
 def run_worker(app: Flask) -> None:
     """Block, polling every WORKER_INTERVAL_SECONDS, until SIGINT or SIGTERM."""
+    port = app.config["WORKER_METRICS_PORT"]
+    if port:
+        start_http_server(port, addr="127.0.0.1")
+    now = datetime.now(timezone.utc)
     scheduler = BlockingScheduler(timezone=timezone.utc)
-    scheduler.add_job(
-        poll_round,
-        "interval",
-        args=[app],
-        seconds=app.config["WORKER_INTERVAL_SECONDS"],
-        next_run_time=datetime.now(timezone.utc),
-        max_instances=1,
-        coalesce=True,
-        id="poll",
-    )
+    scheduler.add_job(poll_round, "interval", args=[app], id="poll", next_run_time=now,
+                      seconds=app.config["WORKER_INTERVAL_SECONDS"], max_instances=1, coalesce=True)
+    scheduler.add_job(housekeeping, "interval", args=[app], id="housekeeping", hours=1,
+                      next_run_time=now, max_instances=1, coalesce=True)
 
     def stop(signum, frame):
         scheduler.shutdown(wait=False)
 
     signal.signal(signal.SIGTERM, stop)
-    log.info("worker started: polling every %ss", app.config["WORKER_INTERVAL_SECONDS"])
+    log.info("worker started: polling every %ss", app.config["WORKER_INTERVAL_SECONDS"],
+             extra={"event": "worker_started", "metrics_port": port or None})
     try:
         scheduler.start()
     except KeyboardInterrupt:
