@@ -465,3 +465,13 @@ def test_delivered_shipment_does_not_expire(app, merchant, make_shipment):
     shipment = make_shipment(merchant, number="DEMOONTIME1")
     drain(hours(shipment, 0) + timedelta(days=60))
     assert reload(shipment).status == "delivered"
+
+
+def test_drain_stops_between_batches_once_told(app, merchant, make_shipment, monkeypatch):
+    import threading
+    monkeypatch.setitem(app.config, "POLL_BATCH_SIZE", 1)
+    for i in range(3):
+        make_shipment(merchant, number=f"DEMOONTIME{i}", order_number=f"S{i}")
+    stopping = threading.Event()
+    stopping.set()
+    assert drain(utcnow(), stopping=stopping).claimed == 0

@@ -53,9 +53,9 @@ def test_run_worker_polls_on_its_clock_and_stops(app, merchant, make_shipment, m
             started.set()
             super().start(*args, **kwargs)
 
-    def poll_round(flask_app):
+    def poll_round(flask_app, stopping=None):
         try:
-            real_round(flask_app)
+            real_round(flask_app, stopping)
         finally:
             round_done.set()
 
@@ -75,7 +75,7 @@ def test_run_worker_polls_on_its_clock_and_stops(app, merchant, make_shipment, m
         assert round_done.wait(20), "no polling round ran"
         [scheduler] = schedulers
         jobs = {job.id: job for job in scheduler.get_jobs()}
-        assert set(jobs) == {"poll", "housekeeping"}
+        assert {"poll", "housekeeping"} <= set(jobs)
         assert jobs["poll"].trigger.interval == timedelta(seconds=3600)
         assert jobs["housekeeping"].trigger.interval == timedelta(hours=1)
         for job in jobs.values():
@@ -92,17 +92,19 @@ def test_run_worker_polls_on_its_clock_and_stops(app, merchant, make_shipment, m
     assert s.status == "delivered" and s.next_poll_at == policy_next(s, s.last_polled_at)
 
 
-def test_sigterm_handler_stops_the_scheduler(app, monkeypatch):
-    """The SIGTERM handler run_worker installs shuts the scheduler down."""
+def test_sigterm_lets_the_round_in_hand_finish_then_stops(app, monkeypatch):
+    """The SIGTERM handler tells the running round to stop between batches, and waits for it:
+    a batch abandoned mid-way would stay claimed until its lease ran out."""
     handlers = {}
     stopped = []
+    jobs = {}
 
     class Fake:
         def __init__(self, *args, **kwargs):
             pass
 
-        def add_job(self, *args, **kwargs):
-            pass
+        def add_job(self, func, trigger, **kwargs):
+            jobs[kwargs["id"]] = kwargs["args"]
 
         def start(self):
             handlers[signal.SIGTERM](signal.SIGTERM, None)
@@ -113,7 +115,9 @@ def test_sigterm_handler_stops_the_scheduler(app, monkeypatch):
     monkeypatch.setattr(worker, "BlockingScheduler", Fake)
     monkeypatch.setattr(worker.signal, "signal", lambda sig, handler: handlers.__setitem__(sig, handler))
     worker.run_worker(app)
-    assert stopped == [False]
+    assert stopped == [True]
+    stopping = jobs["poll"][1]
+    assert stopping.is_set()
 
 
 class FakeScheduler:
@@ -143,9 +147,11 @@ def test_run_worker_serves_metrics_when_a_port_is_set(app, monkeypatch):
     worker.run_worker(app)
     assert started == [(9123, "127.0.0.1")]  # loopback only: scraped by a local agent
     [scheduler] = made
-    assert set(scheduler.jobs) == {"poll", "housekeeping"}
+    assert {"poll", "housekeeping"} <= set(scheduler.jobs)
     func, trigger, kwargs = scheduler.jobs["housekeeping"]
     assert func is worker.housekeeping and kwargs["args"] == [app]
+    func, trigger, kwargs = scheduler.jobs["poll"]
+    assert func is worker.poll_round and kwargs["args"][0] is app
 
 
 def test_housekeeping_prunes_old_poll_records(app, merchant, make_shipment, caplog):

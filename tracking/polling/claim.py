@@ -3,6 +3,7 @@ import uuid
 from datetime import datetime, timedelta
 
 from sqlalchemy import or_, select, update
+from sqlalchemy.orm import joinedload, selectinload
 
 from ..extensions import db
 from ..models import Shipment
@@ -35,16 +36,19 @@ def claim_due(token: str, limit: int, lease_seconds: int, now: datetime) -> list
     # `now` decides what is due and may be held fixed for a whole drain; the lease is measured
     # on the real clock, or a long drain would hand out claims that have already run out.
     expires = max(now, utcnow()) + timedelta(seconds=lease_seconds)
-    db.session.execute(
+    # RETURNING hands back the ids, so no second scan for our token (claimed_by has no index);
+    # updated_at is kept, as a claim changes nothing a page shows.
+    ids = list(db.session.scalars(
         update(Shipment)
         .where(Shipment.id.in_(due.scalar_subquery()))
-        .values(claimed_by=token, claim_expires_at=expires)
+        .values(claimed_by=token, claim_expires_at=expires, updated_at=Shipment.updated_at)
+        .returning(Shipment.id)
         .execution_options(synchronize_session=False)
-    )
+    ))
     db.session.commit()
-    return list(
-        db.session.scalars(select(Shipment).where(Shipment.claimed_by == token).order_by(Shipment.id))
-    )
+    if not ids:
+        return []
+    return list(db.session.scalars(select(Shipment).where(Shipment.id.in_(ids)).order_by(Shipment.id)))
 
 
 def lock_if_still_ours(shipment_id: int, token: str) -> Shipment | None:
@@ -56,3 +60,13 @@ def lock_if_still_ours(shipment_id: int, token: str) -> Shipment | None:
         select(Shipment).where(Shipment.id == shipment_id, Shipment.claimed_by == token)
         .with_for_update()
     )
+
+
+def lock_all_still_ours(shipment_ids, token: str) -> list[Shipment]:
+    """The job's shipments we still hold, row-locked until commit, with what merging reads."""
+    return list(db.session.scalars(
+        select(Shipment)
+        .where(Shipment.id.in_(shipment_ids), Shipment.claimed_by == token)
+        .options(selectinload(Shipment.events), joinedload(Shipment.merchant))
+        .with_for_update(of=Shipment)
+    ).unique())

@@ -1,6 +1,7 @@
 """One polling round: claim due shipments, ask their carriers in batches, merge what comes back."""
 import json
 import logging
+import threading
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -12,11 +13,11 @@ from .. import timeline
 from ..carriers import TrackRequest, get_adapter
 from ..carriers.base import Outcome, TrackResult
 from ..extensions import db
-from ..models import PollRecord, Shipment
+from ..models import CarrierAccount, PollRecord, Shipment
 from ..models.types import utcnow
 from ..status import is_final
 from . import circuit, metrics, quota
-from .claim import claim_due, lock_if_still_ours, new_claim_token
+from .claim import claim_due, lock_all_still_ours, lock_if_still_ours, new_claim_token
 from .schedule import after_failure, after_success, defer
 
 log = logging.getLogger(__name__)
@@ -60,15 +61,19 @@ class Job:
         return f"{self.carrier}:{self.account}" if self.account else self.carrier
 
 
-def drain(now: datetime | None = None) -> PollSummary:
-    """Poll batches until nothing is due at `now`; each shipment at most once, as `now` is fixed."""
+def drain(now: datetime | None = None, stopping: threading.Event | None = None) -> PollSummary:
+    """Poll batches until nothing is due at `now`; each shipment at most once, as `now` is fixed.
+
+    Returns early, between batches, once `stopping` is set (the worker is shutting down).
+    """
     now = now or utcnow()
     total = PollSummary()
-    while True:
+    while not (stopping and stopping.is_set()):
         summary = poll_due(now)
         total.add(summary)
         if summary.claimed < current_app.config["POLL_BATCH_SIZE"]:
-            return total
+            break
+    return total
 
 
 def poll_due(now: datetime | None = None, limit: int | None = None) -> PollSummary:
@@ -94,13 +99,16 @@ def poll_due(now: datetime | None = None, limit: int | None = None) -> PollSumma
 
 def _plan(claimed: list[Shipment], now: datetime, summary: PollSummary) -> list[Job]:
     """Group claimed shipments by carrier account into batches of the adapter's size."""
+    accounts = _accounts_of(claimed)
     groups: dict[tuple[str, str], list[Shipment]] = defaultdict(list)
     for shipment in claimed:
-        groups[(shipment.carrier, "")].append(shipment)  # one account per carrier for now
+        account = accounts.get((shipment.merchant_id, shipment.carrier))
+        groups[(shipment.carrier, str(account.id) if account else "")].append(shipment)
+    by_id = {str(a.id): a for a in accounts.values()}
     jobs = []
     for (code, account), group in groups.items():
         try:
-            adapter = get_adapter(code)
+            adapter = _adapter(code, by_id.get(account))
             problem = None if adapter else f"carrier {code!r} is not installed"
         except Exception as exc:  # e.g. settings the adapter refuses; the round goes on
             log.exception("carrier %s could not be set up", code)
@@ -117,6 +125,28 @@ def _plan(claimed: list[Shipment], now: datetime, summary: PollSummary) -> list[
     return jobs
 
 
+def _accounts_of(claimed: list[Shipment]) -> dict[tuple[int, str], CarrierAccount]:
+    """The merchants' own carrier accounts that the claimed shipments use, by (merchant, carrier)."""
+    pairs = {(s.merchant_id, s.carrier) for s in claimed}
+    if not pairs:
+        return {}
+    rows = db.session.scalars(db.select(CarrierAccount).where(
+        CarrierAccount.merchant_id.in_({m for m, _ in pairs}),
+        CarrierAccount.carrier.in_({c for _, c in pairs}))).all()
+    return {(a.merchant_id, a.carrier): a for a in rows if (a.merchant_id, a.carrier) in pairs}
+
+
+def _adapter(code: str, account: CarrierAccount | None):
+    """The adapter for a merchant's own account, or the instance's when `account` is None."""
+    return get_adapter(code) if account is None else get_adapter(code, account=account)
+
+
+def _job_adapter(job: Job):
+    """The adapter of the job's account (an account deleted since planning: the instance's)."""
+    account = db.session.get(CarrierAccount, int(job.account)) if job.account else None
+    return _adapter(job.carrier, account)
+
+
 def _in_context(app: Flask, job: Job, token: str, now: datetime) -> PollSummary:
     with app.app_context():
         return run_job(job, token, now)
@@ -125,12 +155,13 @@ def _in_context(app: Flask, job: Job, token: str, now: datetime) -> PollSummary:
 def run_job(job: Job, token: str, now: datetime) -> PollSummary:
     """Ask the carrier about one batch (unless its circuit is open or its quota spent), store it."""
     summary = PollSummary()
-    adapter = get_adapter(job.carrier)
+    adapter = _job_adapter(job)
     wait_until = circuit.open_until(job.circuit_key, now) or quota.acquire(adapter, job.circuit_key)
     if wait_until is not None:
         reason = "circuit_open" if circuit.open_until(job.circuit_key, now) else "rate_limited"
         _defer_all(job, token, wait_until, reason, summary)
         return summary
+    db.session.commit()  # no transaction (nor pooled connection) held while the carrier answers
     try:
         results = adapter.track(list(job.requests), now=now)
     except Exception as exc:  # a carrier adapter must never take the worker down
@@ -139,12 +170,14 @@ def run_job(job: Job, token: str, now: datetime) -> PollSummary:
                                detail=f"{type(exc).__name__}: {exc}") for r in job.requests]
     metrics.observe_requests(job.carrier, results)
     by_number = {r.tracking_number: r for r in results}
-    outcomes = []
+    pairs = []
     for shipment_id, request in zip(job.shipment_ids, job.requests):
         result = by_number.get(request.tracking_number) or TrackResult(
             request.tracking_number, Outcome.BAD_RESPONSE, detail="no result for this number")
-        outcomes.append(result.outcome)
-        _store(shipment_id, job.carrier, result, token, now, summary)
+        metrics.observe(job.carrier, result)
+        pairs.append((shipment_id, result))
+    _store_job(job, pairs, token, now, summary)
+    outcomes = [result.outcome for _, result in pairs]
     if not all(o == Outcome.THROTTLED for o in outcomes):  # a 429 says nothing of health
         failed = circuit.batch_failed(outcomes)
         circuit.record(job.circuit_key, failed, results[0].detail if failed and results else None,
@@ -152,30 +185,40 @@ def run_job(job: Job, token: str, now: datetime) -> PollSummary:
     return summary
 
 
+def _store_job(job: Job, pairs: list, token: str, now: datetime, summary: PollSummary) -> None:
+    """Store a whole batch in one transaction (one lock query, events loaded together).
+
+    If any result cannot be stored, the batch is rolled back and stored one shipment at a
+    time, so that result fails alone and nothing is ever half-merged.
+    """
+    part = PollSummary()  # counted only once the commit went through
+    try:
+        held = {s.id: s for s in lock_all_still_ours(job.shipment_ids, token)}
+        for shipment_id, result in pairs:
+            if shipment_id in held:
+                _apply(held[shipment_id], result, now, part)
+            else:
+                log.warning("claim on shipment %s was taken over; result dropped", shipment_id)
+        db.session.commit()
+        summary.add(part)
+    except Exception:
+        log.exception("could not store a %s batch at once; storing one by one", job.carrier)
+        db.session.rollback()
+        for shipment_id, result in pairs:
+            _store(shipment_id, job.carrier, result, token, now, summary)
+
+
 def _store(shipment_id: int, carrier: str, result: TrackResult, token: str, now: datetime,
            summary: PollSummary) -> None:
-    """Merge one result (or record its failure) and reschedule; one commit per shipment, so one
-    result that cannot be stored fails alone and nothing is ever half-merged."""
-    metrics.observe(carrier, result)
-    part = PollSummary()  # counted only once the commit went through
+    """Merge one result (or record its failure) and reschedule, in its own transaction."""
+    part = PollSummary()
     try:
         shipment = lock_if_still_ours(shipment_id, token)
         if shipment is None:
             log.warning("claim on shipment %s was taken over; result dropped", shipment_id)
             db.session.rollback()
             return
-        if Outcome(result.outcome).is_failure:
-            _fail(shipment, result.outcome, result.detail, result.retry_after, now, part)
-            _record(shipment, result, 0, now)
-        else:
-            was_final = is_final(shipment.status, shipment.substatus)
-            merged = timeline.merge(shipment, result)
-            after_success(shipment, now, was_final)
-            _record(shipment, result, merged.added, now)
-            part.polled += 1
-            part.by_outcome[str(result.outcome)] += 1
-            part.new_events += merged.added
-            part.status_changes += merged.status_changed
+        _apply(shipment, result, now, part)
         db.session.commit()
         summary.add(part)
     except Exception as exc:
@@ -185,6 +228,22 @@ def _store(shipment_id: int, carrier: str, result: TrackResult, token: str, now:
         if shipment is not None:
             _fail(shipment, Outcome.BAD_RESPONSE, f"result not stored: {exc}", None, now, summary)
             db.session.commit()
+
+
+def _apply(shipment: Shipment, result: TrackResult, now: datetime, part: PollSummary) -> None:
+    """Merge a result into a locked shipment, or count its failure; reschedule it. No commit."""
+    if Outcome(result.outcome).is_failure:
+        _fail(shipment, result.outcome, result.detail, result.retry_after, now, part)
+        _record(shipment, result, 0, now)
+        return
+    was_final = is_final(shipment.status, shipment.substatus)
+    merged = timeline.merge(shipment, result)
+    after_success(shipment, now, was_final)
+    _record(shipment, result, merged.added, now)
+    part.polled += 1
+    part.by_outcome[str(result.outcome)] += 1
+    part.new_events += merged.added
+    part.status_changes += merged.status_changed
 
 
 def _fail(shipment: Shipment, outcome: str, detail: str | None, retry_after: float | None,
