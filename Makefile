@@ -12,6 +12,10 @@ DEMO_ENV := TRACKING_DEMO_SECONDS_PER_HOUR=10 TRACKING_WORKER_INTERVAL_SECONDS=5
 	TRACKING_PAGE_REFRESH_SECONDS=10 \
 	TRACKING_PUBLIC_BASE_URL=http://127.0.0.1:$(PORT)
 
+# The demo shop's console owner (a demo only: choose real passwords with create-user).
+DEMO_USER := owner@demo-shop.example
+DEMO_PASSWORD := tracking-demo-2026
+
 .PHONY: demo test install translations extract-messages bench clean
 
 $(BIN)/pip:
@@ -40,6 +44,9 @@ demo: install
 	@echo "Demo tracking pages (they move as the worker polls the simulated carrier):"
 	@$(DEMO_ENV) $(FLASK) seed-demo
 	@echo "Order lookup: http://127.0.0.1:$(PORT)/demo-shop/track  (order number + alex@example.com)"
+	@echo "$(DEMO_PASSWORD)" | $(FLASK) create-user --merchant demo-shop --email $(DEMO_USER) \
+		--role owner >/dev/null 2>&1 || true
+	@echo "Merchant console: http://127.0.0.1:$(PORT)/console/  ($(DEMO_USER) / $(DEMO_PASSWORD))"
 	@echo "Web and worker starting on http://127.0.0.1:$(PORT) - Ctrl-C stops both."
 	$(DEMO_ENV) PATH=$(abspath $(BIN)):$$PATH $(BIN)/honcho start -f Procfile -p $(PORT)
 

@@ -36,7 +36,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .db import configure_database
     configure_database(app)
 
-    from .extensions import api, babel, compress, csrf, htmx, limiter, migrate
+    from .extensions import api, babel, compress, csrf, htmx, limiter, login, migrate
     from .i18n import forget_previous_request, select_locale, select_timezone
     from .extensions import db
 
@@ -48,15 +48,19 @@ def create_app(test_config: dict | None = None) -> Flask:
     compress.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)
+    login.init_app(app)
     api.init_app(app)
 
-    from . import api as api_package, assets, pages, cli, errors, health, metrics, webhooks
+    from . import (api as api_package, assets, cli, console, errors, health, metrics, outbound,
+                   pages, webhooks)
     assets.register(app)
     api_package.register(app)
     pages.register(app)
+    console.register(app)
     health.register(app)
     metrics.register(app)
     webhooks.register(app)
+    outbound.register(app)  # queues outbound webhooks on every status change, in every process
     errors.register(app)
     cli.register(app)
     return app

@@ -87,7 +87,8 @@ def create_api_key(slug: str, name: str) -> None:
 def register(app: Flask) -> None:
     """Attach the commands to `flask --app wsgi`."""
     from .carriers.cli import carriers
+    from .cli_users import create_user
     from .polling.cli import polling_status
-    for command in (seed_demo, poll, worker, create_merchant, create_api_key, carriers,
-                    polling_status):
+    for command in (seed_demo, poll, worker, create_merchant, create_api_key, create_user,
+                    carriers, polling_status):
         app.cli.add_command(command)

@@ -17,13 +17,19 @@ LANGUAGES = ["en", "es", "fr", "de", "pt_BR", "ja"]
 BABEL_DEFAULT_LOCALE = "en"
 BABEL_DEFAULT_TIMEZONE = "UTC"
 
+# Merchant logo uploads: folder (None: <instance>/uploads), largest upload in bytes, and the
+# largest stored size in pixels (bigger images are scaled down; stored re-encoded as PNG).
+UPLOAD_FOLDER = None
+UPLOAD_MAX_LOGO_BYTES = 2 * 1024 * 1024
+UPLOAD_MAX_LOGO_PIXELS = 800
+
 # Seconds between htmx refreshes of a live tracking page.
 PAGE_REFRESH_SECONDS = 60
 
 # Worker: seconds between polling rounds, shipments claimed per round, seconds a claim is held
 # (a worker that dies mid-round loses its claims after this and another takes them over).
 WORKER_INTERVAL_SECONDS = 30
-POLL_BATCH_SIZE = 200
+POLL_BATCH_SIZE = 240  # a multiple of POLL_THREADS x 30 (FedEx's batch) keeps every thread busy
 POLL_CLAIM_SECONDS = 300
 # Carrier requests in flight at once inside one worker, so slow carriers do not serialise it.
 POLL_THREADS = 8
@@ -57,6 +63,27 @@ METRICS_TOKEN = None
 # Port where a worker serves its Prometheus metrics (0: off); the web serves /metrics itself.
 WORKER_METRICS_PORT = 0
 
+# Outbound webhooks (merchants' endpoints, Standard Webhooks signatures): seconds between the
+# worker's delivery rounds, deliveries claimed per round, seconds a claim is held (a worker that
+# dies mid-round loses its claims after this and another worker retries them).
+OUTBOUND_WEBHOOKS_INTERVAL_SECONDS = 5
+OUTBOUND_WEBHOOKS_BATCH_SIZE = 50
+OUTBOUND_WEBHOOKS_CLAIM_SECONDS = 300
+# Deliveries in flight at once inside one worker, so one slow receiver does not hold up the rest.
+OUTBOUND_WEBHOOKS_THREADS = 4
+# Seconds to connect, and then to wait for each read of the answer; redirects are never followed.
+OUTBOUND_WEBHOOKS_TIMEOUT_SECONDS = 5
+# Waits (seconds) before each retry of a failed delivery; after the last one it is `dead`.
+OUTBOUND_WEBHOOKS_RETRY_SCHEDULE = [30, 120, 600, 3600, 6 * 3600, 24 * 3600]
+# Days messages and their delivery log are kept.
+OUTBOUND_WEBHOOKS_RETENTION_DAYS = 30
+# SSRF guard: allow plain http:// endpoints, and endpoints on private, loopback or link-local
+# addresses (only for an instance whose receivers live on its own network, or for development).
+OUTBOUND_WEBHOOKS_ALLOW_HTTP = False
+OUTBOUND_WEBHOOKS_ALLOW_PRIVATE = False
+# CA bundle (path) that verifies receivers' TLS certificates; None: the bundled public CAs.
+OUTBOUND_WEBHOOKS_CA_BUNDLE = None
+
 # Simulated carrier: how many real seconds one scenario hour takes (60 = one hour per minute).
 DEMO_SECONDS_PER_HOUR = 60
 
@@ -64,6 +91,11 @@ DEMO_SECONDS_PER_HOUR = 60
 CARRIERS_ENABLED = None
 # Carrier credentials, keyed by carrier code: {"ups": {"client_id": ..., "client_secret": ..., "base_url": ...}}.
 CARRIERS = {}
+# Fernet key(s) that seal merchants' own carrier credentials at rest (tracking.secrets_box).
+# A list (or comma-separated string) rotates keys: the first seals, every one opens. None: the
+# console refuses to store credentials (a debug app derives a development key from SECRET_KEY).
+# Make one: python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'
+CREDENTIALS_KEY = None
 
 # Flask-Limiter: storage ("memory://" or "redis://127.0.0.1:6379") and limits.
 RATELIMIT_STORAGE_URI = "memory://"
@@ -94,3 +126,36 @@ COMPRESS_MIMETYPES = ["text/html", "text/css", "text/javascript", "application/j
 MAX_CONTENT_LENGTH = 1024 * 1024
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
+
+# --- Merchant console: accounts, sessions, mail ---
+# Session and remember-me cookies over HTTPS only. None: automatic, Secure unless the app runs
+# in debug or PUBLIC_BASE_URL is plain http on this machine (http://127.0.0.1:5000, as in
+# `make demo`), where browsers would drop a Secure cookie and no sign-in could stick. Set False
+# only for plain-http use off this machine (never across the internet); True forces it.
+SESSION_COOKIE_SECURE = None
+REMEMBER_COOKIE_SECURE = None
+REMEMBER_COOKIE_HTTPONLY = True
+REMEMBER_COOKIE_SAMESITE = "Lax"
+# Seconds a console sign-in lasts without a request (the signed cookie's age, checked server-side).
+PERMANENT_SESSION_LIFETIME = 12 * 3600
+# Failed sign-ins allowed per client address and, separately, per email address (Flask-Limiter).
+LOGIN_RATE_LIMIT = "5 per minute;30 per hour"
+# Password-reset requests allowed per client address and, separately, per email address.
+RESET_RATE_LIMIT = "5 per hour"
+# Seconds a password-reset link stays valid; it also stops working once used.
+PASSWORD_RESET_MAX_AGE = 3600
+# argon2id cost, e.g. {"memory_cost": 19456, "time_cost": 2, "parallelism": 1} (OWASP's minimum);
+# {}: argon2-cffi's defaults (RFC 9106 low-memory: 64 MiB, 3 passes, 4 lanes). A stored hash
+# is upgraded to the current settings at the user's next sign-in.
+PASSWORD_HASH_PARAMS = {}
+# Outgoing mail (password resets). MAIL_SERVER None: the message is logged instead of sent.
+# Every message also stays in memory, the last 50 in app.extensions["outbox"] (tests read it).
+MAIL_SERVER = None
+MAIL_PORT = 587
+# "starttls" (submission, port 587), "ssl" (SMTPS, port 465) or "none" (a local relay only).
+MAIL_SECURITY = "starttls"
+MAIL_USERNAME = None
+MAIL_PASSWORD = None
+MAIL_FROM = "Order tracking <no-reply@localhost>"
+# Seconds to wait for the SMTP server before giving up (mail is sent off the request thread).
+MAIL_TIMEOUT = 10

@@ -4,6 +4,7 @@ from flask_compress import Compress
 from flask_htmx import HTMX
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
+from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_smorest import Api
 from flask_sqlalchemy import SQLAlchemy
@@ -40,3 +41,4 @@ htmx = HTMX()
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address)
 api = ProblemApi()
+login = LoginManager()

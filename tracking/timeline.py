@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from .carriers.base import CarrierEvent, TrackResult
 from .models import Shipment, TrackingEvent
 from .models.types import utcnow
+from .signals import shipment_status_changed
 from .status import PROGRESS, Status
 from .text import plain_text
 
@@ -123,6 +124,8 @@ def merge(shipment: Shipment, result: TrackResult, source: str = "poll") -> Merg
     _apply_summary(shipment, result, events)
     if added:  # a late older scan changes no column, but it does change the page
         shipment.updated_at = utcnow()
+    if shipment.status != previous:  # receivers add rows to this session; the caller commits
+        shipment_status_changed.send(shipment, previous=previous, status=shipment.status)
     return MergeResult(added=added, previous_status=previous, status=shipment.status)
 
 

@@ -66,15 +66,46 @@ def known_carriers() -> dict[str, type[CarrierAdapter]]:
     return discovery().adapters
 
 
-def get_adapter(code: str) -> CarrierAdapter | None:
-    """The configured adapter for a carrier code, or None when it is not installed."""
+def instance_settings(code: str) -> dict:
+    """The instance-wide settings of a carrier (CARRIERS[code], plus the demo's clock)."""
+    settings = dict(current_app.config["CARRIERS"].get(code, {}))
+    if code == "demo":
+        settings.setdefault("seconds_per_hour", current_app.config["DEMO_SECONDS_PER_HOUR"])
+    return settings
+
+
+def get_adapter(code: str, merchant_id: int | None = None,
+                account=None) -> CarrierAdapter | None:
+    """The configured adapter for a carrier code, or None when it is not installed.
+
+    With `merchant_id` (or its CarrierAccount as `account`), the merchant's own credentials
+    override the instance's; a merchant without an account for `code` gets the instance
+    adapter. Adapters are cached per app: instance ones under the code, account ones under
+    (code, account id), rebuilt when the account changes.
+    """
+    cls = known_carriers().get(code)
     cache = current_app.extensions.setdefault("carrier_adapters", {})
-    if code not in cache:
-        cls = known_carriers().get(code)
-        if cls is None:
-            return None
-        settings = dict(current_app.config["CARRIERS"].get(code, {}))
-        if code == "demo":
-            settings.setdefault("seconds_per_hour", current_app.config["DEMO_SECONDS_PER_HOUR"])
-        cache[code] = cls(settings)
-    return cache[code]
+    if account is None and merchant_id is not None:
+        account = account_for(merchant_id, code)
+    if account is None:
+        if code not in cache:
+            if cls is None:
+                return None
+            cache[code] = cls(instance_settings(code))
+        return cache[code]
+    if cls is None:
+        return None
+    key, version = (code, account.id), account.updated_at
+    cached = cache.get(key)
+    if cached is None or cached[0] != version:
+        own = {k: v for k, v in account.settings.items() if v}
+        cached = cache[key] = (version, cls({**instance_settings(code), **own}))
+    return cached[1]
+
+
+def account_for(merchant_id: int, code: str):
+    """The merchant's CarrierAccount for `code`, or None."""
+    from ..extensions import db
+    from ..models import CarrierAccount
+    return db.session.execute(db.select(CarrierAccount).filter_by(
+        merchant_id=merchant_id, carrier=code)).scalar_one_or_none()

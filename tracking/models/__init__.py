@@ -1,11 +1,14 @@
 """The data model, one module per aggregate."""
+from .carrier_account import CarrierAccount
 from .merchant import ApiKey, Merchant
 from .order import LineItem, Order
+from .outbound import OutboundAttempt, OutboundDelivery, WebhookEndpoint, WebhookMessage
 from .polling import CarrierCircuit, PollRecord
 from .shipment import Shipment, TrackingEvent
+from .user import User
 from .webhook import WebhookDelivery, WebhookSecret
 
 __all__ = [
-    "ApiKey", "CarrierCircuit", "LineItem", "PollRecord", "Merchant", "Order", "Shipment", "TrackingEvent", "WebhookDelivery",
-    "WebhookSecret",
+    "ApiKey", "CarrierAccount", "CarrierCircuit", "LineItem", "PollRecord", "Merchant", "Order", "Shipment", "TrackingEvent", "WebhookDelivery",
+    "WebhookSecret", "User", "OutboundAttempt", "OutboundDelivery", "WebhookEndpoint", "WebhookMessage",
 ]

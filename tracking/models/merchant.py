@@ -2,7 +2,7 @@
 import hashlib
 import secrets
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import JSON, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -27,7 +27,15 @@ class Merchant(db.Model):
     returns_url: Mapped[str | None] = mapped_column(String(500))
     default_locale: Mapped[str] = mapped_column(String(10), default="en")
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    # Console branding editor (tracking/console/branding.py); None/empty means the defaults.
+    header_links: Mapped[list | None] = mapped_column(JSON)  # [{"label": .., "url": ..}], max 3
+    footer_text: Mapped[str | None] = mapped_column(Text)  # plain text, escaped on the page
+    layout: Mapped[list | None] = mapped_column(JSON)  # block names in page order; None: all
+    locales_offered: Mapped[str | None] = mapped_column(String(200))  # "en,fr"; None: all
+    logo_path: Mapped[str | None] = mapped_column(String(100))  # file name under uploads/logos
     created_at = mapped_column(UTCDateTime, default=utcnow)
+    # Bumped on every change: part of the tracking page render-cache key.
+    updated_at = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     api_keys: Mapped[list["ApiKey"]] = relationship(back_populates="merchant")
 

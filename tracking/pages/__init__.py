@@ -7,7 +7,7 @@ from babel.numbers import format_currency
 
 from ..carriers import known_carriers
 from . import wording
-from .branding import brand_style, http_url
+from .branding import brand_style, header_links, http_url, offered_locales, page_blocks
 from .routes import bp
 
 
@@ -42,4 +42,7 @@ def register(app: Flask) -> None:
             "html_lang": str(locale).replace("_", "-") if locale else "en",
             "url_with_lang": url_with_lang,
             "language_names": language_names,
+            "page_blocks": page_blocks,
+            "header_links": header_links,
+            "offered_locales": lambda merchant: offered_locales(merchant, app.config["LANGUAGES"]),
         }

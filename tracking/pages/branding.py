@@ -69,3 +69,36 @@ def brand_style(merchant: Merchant) -> Markup:
     """The `:root` rule for a <style> element; every value is validated or from FONTS, so safe."""
     rules = ";".join(f"{name}:{value}" for name, value in brand_vars(merchant).items())
     return Markup(":root{" + rules.replace("<", "") + "}")
+
+
+# Blocks of the tracking page, in their default order. "timeline" (the tracking history) lives
+# in the live section with "status" and always follows it; the others can be hidden or moved.
+BLOCKS = ("status", "timeline", "items", "parcels", "help")
+
+
+def page_blocks(merchant) -> list[str]:
+    """The blocks the merchant shows, in order; unknown names dropped, "status" always present."""
+    chosen = [b for b in (getattr(merchant, "layout", None) or BLOCKS) if b in BLOCKS]
+    chosen = list(dict.fromkeys(chosen))
+    if "status" not in chosen:
+        chosen.insert(0, "status")
+    if "timeline" in chosen:  # rides with the live section
+        chosen.remove("timeline")
+        chosen.insert(chosen.index("status") + 1, "timeline")
+    return chosen
+
+
+def offered_locales(merchant, languages: list[str]) -> list[str]:
+    """The configured languages the merchant offers (all of them when it has not chosen)."""
+    wanted = {c.strip() for c in (getattr(merchant, "locales_offered", None) or "").split(",") if c.strip()}
+    offered = [code for code in languages if code in wanted]
+    return offered or list(languages)
+
+
+def header_links(merchant) -> list[dict]:
+    """Up to three {label, url} links for the page header; anything not http(s) dropped."""
+    links = []
+    for link in (getattr(merchant, "header_links", None) or [])[:3]:
+        if isinstance(link, dict) and link.get("label") and http_url(link.get("url")):
+            links.append({"label": str(link["label"]), "url": http_url(link["url"])})
+    return links

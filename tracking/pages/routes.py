@@ -38,7 +38,7 @@ def _page_state_query():
         select(Shipment.id, Shipment.status, Shipment.substatus, Shipment.stalled,
                Shipment.estimated_delivery_latest, Shipment.locale, Order.locale,
                Merchant.default_locale, Merchant.timezone, order_version,
-               Shipment.next_poll_at, Shipment.last_polled_at)
+               Shipment.next_poll_at, Shipment.last_polled_at, Merchant.updated_at)
         .join(Order, Order.id == Shipment.order_id).join(Merchant, Merchant.id == Shipment.merchant_id)
         .where(Shipment.public_token == bindparam("token"))
     )
@@ -64,7 +64,7 @@ def _render_page(token: str, template: str):
     shipment_id, status_, substatus, stalled, latest = state[:5]
     bring_forward(shipment_id, state.next_poll_at, state.last_polled_at, now)  # someone is looking
     key = (template, token, str(get_locale()), request.args.get("lang"), state[9],
-           is_late(latest, status_, substatus, now), stalled)
+           is_late(latest, status_, substatus, now), stalled, state[12])  # 12: branding version
     body = page_cache.get(key)
     if body is None:
         shipment = db.session.get(Shipment, shipment_id)
