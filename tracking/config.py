@@ -11,6 +11,10 @@ SQLITE_BUSY_TIMEOUT_MS = 5000
 
 # Public base URL used to build tracking links in API answers and seed output.
 PUBLIC_BASE_URL = "http://127.0.0.1:5000"
+# Host names that serve the whole app (console, API, every merchant's pages). Any other Host
+# is looked up among merchants' custom domains (shopper pages only) or answered 404.
+# None: the host of PUBLIC_BASE_URL plus localhost and 127.0.0.1.
+PRIMARY_HOSTS = None
 
 # Languages offered to shoppers; the first is the fallback.
 LANGUAGES = ["en", "es", "fr", "de", "pt_BR", "ja"]

@@ -118,9 +118,14 @@ def test_the_new_password_must_be_strong_and_typed_twice(client, owner):
     assert sign_in(client, owner.email, PASSWORD).status_code == 302
 
 
-def test_the_link_uses_the_public_base_url_not_the_request_host(client, owner, outbox):
-    client.post("/console/reset", data={"email": owner.email},
-                headers={"Host": "evil.test", "X-Forwarded-Host": "evil.test"})
+def test_the_link_uses_the_public_base_url_not_the_request_host(app, client, owner, outbox):
+    headers = {"Host": "evil.test", "X-Forwarded-Host": "evil.test"}
+    # A Host that is not primary nor a custom domain gets 404 before the console sees it...
+    assert client.post("/console/reset", data={"email": owner.email}, headers=headers).status_code == 404
+    assert outbox == []
+    # ...and even where it is let in (PRIMARY_HOSTS), the link names PUBLIC_BASE_URL.
+    app.config["PRIMARY_HOSTS"] = ["evil.test"]
+    client.post("/console/reset", data={"email": owner.email}, headers=headers)
     (message,) = outbox
     assert "evil.test" not in message.get_content()
     assert reset_link(message).startswith("/console/reset/")

@@ -29,7 +29,8 @@ NAV = [
     NavItem(None, _l("Offers"), MANAGERS),
     NavItem("console.api_keys", _l("API keys"), MANAGERS),
     NavItem("console.carriers", _l("Carriers"), MANAGERS),
-    NavItem(None, _l("Domains"), MANAGERS),
+    NavItem("console.webhooks", _l("Webhooks"), MANAGERS),
+    NavItem("console.domains", _l("Domains"), MANAGERS),
     NavItem("console.team", _l("Team"), MANAGERS),
 ]
 

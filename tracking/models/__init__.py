@@ -1,5 +1,6 @@
 """The data model, one module per aggregate."""
 from .carrier_account import CarrierAccount
+from .domain import CustomDomain
 from .merchant import ApiKey, Merchant
 from .order import LineItem, Order
 from .outbound import OutboundAttempt, OutboundDelivery, WebhookEndpoint, WebhookMessage
@@ -9,6 +10,6 @@ from .user import User
 from .webhook import WebhookDelivery, WebhookSecret
 
 __all__ = [
-    "ApiKey", "CarrierAccount", "CarrierCircuit", "LineItem", "PollRecord", "Merchant", "Order", "Shipment", "TrackingEvent", "WebhookDelivery",
+    "ApiKey", "CarrierAccount", "CustomDomain", "CarrierCircuit", "LineItem", "PollRecord", "Merchant", "Order", "Shipment", "TrackingEvent", "WebhookDelivery",
     "WebhookSecret", "User", "OutboundAttempt", "OutboundDelivery", "WebhookEndpoint", "WebhookMessage",
 ]

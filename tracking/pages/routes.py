@@ -98,6 +98,20 @@ def lookup_page(slug: str):
     merchant = db.session.scalar(select(Merchant).filter_by(slug=slug))
     if merchant is None:
         abort(404)
+    return _lookup(merchant)
+
+
+@bp.route("/track", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOOKUP_RATE_LIMIT"], methods=["POST"])
+def domain_lookup_page():
+    """The lookup page of the merchant whose custom domain this is (pages.hosts sets it)."""
+    merchant = g.get("domain_merchant")
+    if merchant is None:
+        abort(404)
+    return _lookup(merchant)
+
+
+def _lookup(merchant: Merchant):
     _use_merchant(merchant)
     order_form, number_form = OrderLookupForm(prefix="order"), NumberLookupForm(prefix="number")
     found, not_found = None, False

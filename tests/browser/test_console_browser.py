@@ -1,0 +1,122 @@
+"""The console in a real Chromium against a real server: sign in, change the brand colour, watch
+the htmx preview follow, save, and see the live tracking page change. axe checks the branding page.
+
+The server is gunicorn on a SQLite file migrated with `flask db upgrade`; the merchant, its owner
+(password on stdin) and its API key come from the CLI, the shipment from the API.
+"""
+import secrets
+import subprocess
+import sys
+
+import pytest
+import requests
+
+from processes import ROOT, app_env, dump_logs, flask_cli, free_port, start_gunicorn, wait_healthy
+from test_tracking_page_browser import serious_violations
+
+pytestmark = pytest.mark.browser
+
+EMAIL, PASSWORD = "owner@brand.test", "a long and unusual passphrase 81"
+NEW_BRAND = "#7a1f5c"
+TIMEOUT_MS = 10_000
+
+
+def _ensure_schema(url: str) -> None:
+    """`db upgrade` may lag behind models being added right now: create what it did not (and say so)."""
+    from sqlalchemy import inspect
+
+    from tracking import create_app
+    from tracking.extensions import db
+    app = create_app({"TESTING": True, "SECRET_KEY": "schema", "SQLALCHEMY_DATABASE_URI": url})
+    with app.app_context():
+        missing = set(db.metadata.tables) - set(inspect(db.engine).get_table_names())
+        if missing:
+            print(f"\n[schema] `flask db upgrade` lacks tables {sorted(missing)}: db.create_all() fallback")
+            db.create_all()
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory, browser):
+    directory = tmp_path_factory.mktemp("console-browser")
+    url = "sqlite:///" + str(directory / "console.sqlite3")
+    port = free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    env = app_env(SQLALCHEMY_DATABASE_URI=url, SECRET_KEY=secrets.token_hex(16), PUBLIC_BASE_URL=base_url,
+                  SESSION_COOKIE_SECURE="false")
+    flask_cli(env, "db", "upgrade")
+    _ensure_schema(url)
+    flask_cli(env, "create-merchant", "--slug", "brand", "--name", "Brand Test Shop")
+    done = subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "create-user", "--merchant", "brand",
+                           "--email", EMAIL, "--role", "owner", "--name", "Olive Owner"],
+                          cwd=ROOT, env=env, input=PASSWORD + "\n", capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stdout + done.stderr
+    key = flask_cli(env, "create-api-key", "--merchant", "brand").strip().splitlines()[-1].strip()
+    server = start_gunicorn(env, port, directory, workers=2)
+    try:
+        wait_healthy(base_url, server)
+        created = requests.post(f"{base_url}/api/v1/shipments", headers={"Authorization": f"Bearer {key}"},
+                                json={"tracking_number": "DEMOONTIME55501", "carrier": "demo",
+                                      "order": {"number": "B-1001", "customer": {"email": "shopper@example.com"}},
+                                      "destination": {"postal_code": "97205", "country": "US"}}, timeout=10)
+        assert created.status_code == 201, created.text
+        yield {"base_url": base_url, "server": server, "token": created.json()["tracking_url"].rsplit("/t/", 1)[1]}
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def live(request, site):
+    yield site
+    if any(getattr(getattr(request.node, f"rep_{when}", None), "failed", False) for when in ("setup", "call")):
+        dump_logs([site["server"]])
+
+
+@pytest.fixture
+def desktop(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def _brand_of(frame_or_page) -> str:
+    return frame_or_page.locator("html").evaluate(
+        "el => getComputedStyle(el).getPropertyValue('--brand').trim()")
+
+
+def test_brand_colour_changes_preview_then_live_page(live, desktop, axe):
+    base_url, token, page = live["base_url"], live["token"], desktop
+    before = requests.get(f"{base_url}/t/{token}", timeout=10).text
+    assert f"--brand:{NEW_BRAND}" not in before
+
+    page.goto(f"{base_url}/console/login")
+    page.fill("input[name=email]", EMAIL)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(lambda u: "/console/login" not in u, timeout=TIMEOUT_MS)
+
+    assert page.goto(f"{base_url}/console/branding").status == 200
+    preview = page.frame_locator("iframe.preview-frame")
+    assert _brand_of(preview) != NEW_BRAND
+
+    violations = serious_violations(axe, page, "console branding")
+    assert not violations, f"serious/critical axe violations on /console/branding: {[v['id'] for v in violations]}"
+
+    page.fill("input[name=brand_color]", NEW_BRAND)
+    page.wait_for_function(
+        "c => (document.querySelector('iframe.preview-frame')?.getAttribute('srcdoc') || '').includes('--brand:' + c)",
+        arg=NEW_BRAND, timeout=TIMEOUT_MS)
+    page.frame_locator("iframe.preview-frame").locator("html").wait_for(timeout=TIMEOUT_MS)
+    assert _brand_of(page.frame_locator("iframe.preview-frame")) == NEW_BRAND
+    # Only a preview: the live page keeps the saved colour until the form is saved.
+    assert f"--brand:{NEW_BRAND}" not in requests.get(f"{base_url}/t/{token}", timeout=10).text
+
+    page.click("form.branding button[type=submit]")
+    page.wait_for_load_state()
+    assert page.locator("input[name=brand_color]").input_value() == NEW_BRAND
+
+    response = page.goto(f"{base_url}/t/{token}")
+    assert response.status == 200
+    assert f"--brand:{NEW_BRAND}" in page.content()
+    assert _brand_of(page) == NEW_BRAND
