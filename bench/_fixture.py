@@ -112,6 +112,39 @@ def prepare(database_url: str | None = None, count_per_scenario: int = 20, quiet
     return app, fixture
 
 
+def create_pg_database(admin_url: str, prefix: str) -> tuple[str, str]:
+    """A fresh database on the server of `admin_url`; (its URL, its name)."""
+    import uuid
+
+    import psycopg
+    from sqlalchemy.engine import make_url
+    name = prefix + uuid.uuid4().hex[:10]
+    url = make_url(admin_url).set(drivername="postgresql")
+    with psycopg.connect(url.render_as_string(hide_password=False), autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return url.set(database=name).render_as_string(hide_password=False), name
+
+
+def drop_pg_database(admin_url: str, name: str) -> None:
+    import psycopg
+    from sqlalchemy.engine import make_url
+    url = make_url(admin_url).set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def migrate(database_url: str) -> float:
+    """`flask --app wsgi db upgrade` in a subprocess, as an operator would; seconds taken."""
+    import subprocess
+    import time
+    env = {**os.environ, **bench_env(database_url)}
+    env.pop("DATABASE_URL", None)
+    t0 = time.monotonic()
+    subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "db", "upgrade"], cwd=ROOT,
+                   env=env, check=True, capture_output=True, text=True)
+    return time.monotonic() - t0
+
+
 def redact(url: str) -> str:
     """A database URL without its password, for printing."""
     from sqlalchemy.engine import make_url

@@ -19,46 +19,16 @@ throwaway database, the two candidate changes: a partial index on claimed_by, an
 claimed ids from the UPDATE instead of selecting by claimed_by afterwards. Exits 0 always.
 """
 import argparse
-import os
 import re
 import statistics
 import sys
 import time
-import uuid
 from datetime import timedelta
 
 import _fixture
 
 TARGET_RATIO = 2.0
 LIMIT, LEASE_SECONDS = 200, 300
-
-
-def create_database(admin_url: str) -> tuple[str, str]:
-    import psycopg
-    from sqlalchemy.engine import make_url
-    name = "bench_claim_" + uuid.uuid4().hex[:10]
-    url = make_url(admin_url).set(drivername="postgresql")
-    with psycopg.connect(url.render_as_string(hide_password=False), autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    return url.set(database=name).render_as_string(hide_password=False), name
-
-
-def drop_database(admin_url: str, name: str) -> None:
-    import psycopg
-    from sqlalchemy.engine import make_url
-    url = make_url(admin_url).set(drivername="postgresql").render_as_string(hide_password=False)
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-def migrate(database_url: str) -> float:
-    import subprocess
-    env = {**os.environ, **_fixture.bench_env(database_url)}
-    env.pop("DATABASE_URL", None)
-    t0 = time.monotonic()
-    subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "db", "upgrade"], cwd=_fixture.ROOT,
-                   env=env, check=True, capture_output=True, text=True)
-    return time.monotonic() - t0
 
 
 # Timestamps are naive UTC, as tracking.models.types.UTCDateTime stores them. Row i (1-based):
@@ -141,7 +111,7 @@ class Capture:
 
 def measure(app, repeats: int, what_if: str | None = None) -> dict:
     """Median claim_due time (ms) over `repeats` runs, plus each statement's median alone."""
-    from sqlalchemy import select, text, update
+    from sqlalchemy import select, update
     from tracking.extensions import db
     from tracking.models import Shipment
     from tracking.models.types import utcnow
@@ -242,10 +212,10 @@ def main() -> int:
     rerun = _fixture.rerun_command(__file__, sys.argv[1:])
 
     print("== claim_scale: claim_due(limit=200) at 10k and 1M shipments, PostgreSQL ==")
-    url, name = create_database(args.database_url)
+    url, name = _fixture.create_pg_database(args.database_url, "bench_claim_")
     results, plans, what_if = {}, [], {}
     try:
-        took = migrate(url)
+        took = _fixture.migrate(url)
         print(f"database: {_fixture.redact(url)} (fresh; flask db upgrade in {took:.1f}s)")
         app = _fixture.make_app(_fixture.bench_env(url))
         from tracking.models.types import utcnow
@@ -281,7 +251,7 @@ def main() -> int:
             what_if["partial index"] = measure(app, args.repeats)
             what_if["partial index"]["index_secs"] = index_secs
     finally:
-        drop_database(args.database_url, name)
+        _fixture.drop_pg_database(args.database_url, name)
         print(f"database {name} dropped")
 
     small, large = results[args.small], results[args.large]

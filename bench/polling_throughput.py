@@ -29,7 +29,6 @@ import sys
 import tempfile
 import time
 import urllib.request
-import uuid
 from datetime import datetime, timedelta, timezone
 
 import _fixture
@@ -151,34 +150,6 @@ def stop_all(procs: list[subprocess.Popen], grace: float = 3.0) -> None:
 
 
 # ---- databases --------------------------------------------------------------------------------
-
-def create_pg_database(admin_url: str) -> tuple[str, str]:
-    """A fresh database on the server of `admin_url`; (its URL, its name)."""
-    import psycopg
-    from sqlalchemy.engine import make_url
-    name = "bench_poll_" + uuid.uuid4().hex[:10]
-    url = make_url(admin_url).set(drivername="postgresql")
-    with psycopg.connect(url.render_as_string(hide_password=False), autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    return url.set(database=name).render_as_string(hide_password=False), name
-
-
-def drop_pg_database(admin_url: str, name: str) -> None:
-    import psycopg
-    from sqlalchemy.engine import make_url
-    url = make_url(admin_url).set(drivername="postgresql").render_as_string(hide_password=False)
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-def migrate(database_url: str) -> float:
-    env = {**os.environ, **_fixture.bench_env(database_url)}
-    env.pop("DATABASE_URL", None)
-    t0 = time.monotonic()
-    subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "db", "upgrade"], cwd=_fixture.ROOT,
-                   env=env, check=True, capture_output=True, text=True)
-    return time.monotonic() - t0
-
 
 def engine_for(database_url: str):
     from sqlalchemy import create_engine
@@ -383,10 +354,10 @@ def main() -> int:
     fake, fake_url = start_fake(args.delay, os.path.join(logdir, "fake-carrier.log"))
     print(f"carrier:  bench/fake_carrier.py at {fake_url}, {args.delay * 1000:.0f} ms per request "
           f"(separate process, pid {fake.pid})")
-    pg_url, pg_name = create_pg_database(args.database_url)
+    pg_url, pg_name = _fixture.create_pg_database(args.database_url, "bench_poll_")
     results = []
     try:
-        took = migrate(pg_url)
+        took = _fixture.migrate(pg_url)
         print(f"database: {_fixture.redact(pg_url)} (fresh; flask db upgrade in {took:.1f}s); "
               f"worker logs in {logdir}")
         for workers in counts:
@@ -402,14 +373,14 @@ def main() -> int:
         if not args.no_sqlite:
             sqlite_dir = tempfile.TemporaryDirectory(prefix="tracking-bench-sqlite-")
             sqlite_url = "sqlite:///" + os.path.join(sqlite_dir.name, "bench.sqlite3")
-            migrate(sqlite_url)
+            _fixture.migrate(sqlite_url)
             results.append(run_phase("SQLite 1w", sqlite_url, fake, fake_url, 1, args.threads,
                                      args.batch_size, args.shipments, args.max_seconds, logdir))
             print_phase(results[-1])
             sqlite_dir.cleanup()
     finally:
         stop_all([fake])
-        drop_pg_database(args.database_url, pg_name)
+        _fixture.drop_pg_database(args.database_url, pg_name)
         print(f"\ndatabase {pg_name} dropped; load average after: "
               + " ".join(f"{x:.2f}" for x in os.getloadavg()))
 
