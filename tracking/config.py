@@ -29,6 +29,9 @@ UPLOAD_MAX_LOGO_PIXELS = 800
 
 # Seconds between htmx refreshes of a live tracking page.
 PAGE_REFRESH_SECONDS = 60
+# Page views are counted in memory and written at most this often per web process (one
+# upsert per shipment and day instead of a write per view); 0 writes on every view.
+PAGE_VIEW_FLUSH_SECONDS = 5
 
 # Worker: seconds between polling rounds, shipments claimed per round, seconds a claim is held
 # (a worker that dies mid-round loses its claims after this and another takes them over).

@@ -3,6 +3,8 @@ import re
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from tracking.console.overview import registered_per_day
 from tracking.extensions import db
 
@@ -54,4 +56,22 @@ def test_days_follow_the_merchants_timezone(app, merchant, make_shipment, owner,
     assert days[datetime(2026, 3, 9).date()] == 1 and days[datetime(2026, 3, 10).date()] == 1
     assert sum(days.values()) == 2
     page = console_client(owner).get("/console/").get_data(as_text=True)
-    assert "America/New_York" in page and "not counted yet" in page
+    assert "America/New_York" in page and "link previews, crawlers" in page
+
+
+PHONE = "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) " \
+        "Chrome/124.0 Mobile Safari/537.36"
+
+
+@pytest.mark.parametrize("app", [{"PAGE_VIEW_FLUSH_SECONDS": 0}], indirect=True)
+def test_page_views_of_the_merchant_only(app, client, merchant, make_merchant, make_shipment, agent,
+                                         console_client):
+    mine = make_shipment(merchant, "DEMOONTIME1", "1")
+    theirs = make_shipment(make_merchant("other"), "DEMOONTIME9", "9")
+    for shipment, times in [(mine, 2), (theirs, 7)]:
+        for _ in range(times):
+            client.get(f"/t/{shipment.public_token}", headers={"User-Agent": PHONE})
+    page = console_client(agent).get("/console/").get_data(as_text=True)
+    assert "2 tracking page views by shoppers." in page
+    assert len(re.findall(r'data-views="[0-9-]+">2<', page)) == 1
+    assert len(re.findall(r'data-views="[0-9-]+">0<', page)) == 6

@@ -1,4 +1,4 @@
-"""Console overview: shipments by status, those needing attention, registrations per day."""
+"""Console overview: shipments by status, those needing attention, registrations and page views per day."""
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -9,6 +9,7 @@ from sqlalchemy import func, or_, select
 from ..extensions import db
 from ..models import Merchant, Shipment
 from ..models.types import utcnow
+from ..pages.page_views import views_by_day
 from ..status import STATUSES
 from .access import scoped
 
@@ -29,6 +30,8 @@ class Overview:
     total: int
     attention: list[Shipment]  # oldest news first
     per_day: list[tuple[date, int]]  # the last DAYS days in the merchant's timezone, oldest first
+    views: list[tuple[date, int, int]]  # (day, page views, shipments viewed), same days
+    views_total: int
 
 
 def merchant_zone(merchant: Merchant) -> ZoneInfo:
@@ -69,8 +72,16 @@ def registered_per_day(zone: ZoneInfo, now: datetime, days: int = DAYS) -> list[
     return list(counts.items())
 
 
+def page_views_per_day(merchant: Merchant, days: list[date]) -> list[tuple[date, int, int]]:
+    """Shoppers' page views and distinct shipments viewed on each of `days` (local days)."""
+    counted = views_by_day(merchant.id, days[0], days[-1])
+    return [(day, *counted.get(day, (0, 0))) for day in days]
+
+
 def overview(merchant: Merchant, now: datetime | None = None) -> Overview:
     """Everything the overview page shows, for the signed-in user's merchant."""
     counts = status_counts()
+    per_day = registered_per_day(merchant_zone(merchant), now or utcnow())
+    views = page_views_per_day(merchant, [day for day, _ in per_day])
     return Overview(counts=counts, total=sum(n for _, n in counts), attention=needing_attention(),
-                    per_day=registered_per_day(merchant_zone(merchant), now or utcnow()))
+                    per_day=per_day, views=views, views_total=sum(v for _, v, _ in views))

@@ -3,6 +3,7 @@ from .carrier_account import CarrierAccount
 from .domain import CustomDomain
 from .merchant import ApiKey, Merchant
 from .order import LineItem, Order
+from .page_view import PageViewDay
 from .outbound import OutboundAttempt, OutboundDelivery, WebhookEndpoint, WebhookMessage
 from .polling import CarrierCircuit, PollRecord
 from .shipment import Shipment, TrackingEvent
@@ -11,5 +12,5 @@ from .webhook import WebhookDelivery, WebhookSecret
 
 __all__ = [
     "ApiKey", "CarrierAccount", "CustomDomain", "CarrierCircuit", "LineItem", "PollRecord", "Merchant", "Order", "Shipment", "TrackingEvent", "WebhookDelivery",
-    "WebhookSecret", "User", "OutboundAttempt", "OutboundDelivery", "WebhookEndpoint", "WebhookMessage",
+    "WebhookSecret", "User", "OutboundAttempt", "PageViewDay", "OutboundDelivery", "WebhookEndpoint", "WebhookMessage",
 ]

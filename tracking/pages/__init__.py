@@ -6,7 +6,7 @@ from flask_babel import get_locale
 from babel.numbers import format_currency
 
 from ..carriers import known_carriers
-from . import hosts, wording
+from . import hosts, page_views, wording
 from .branding import brand_style, header_links, http_url, offered_locales, page_blocks
 from .routes import bp
 
@@ -24,6 +24,7 @@ def _capitalised(name: str) -> str:
 def register(app: Flask) -> None:
     """Mount the shopper blueprint and the template helpers its pages use."""
     hosts.register(app)
+    page_views.init_app(app)
     app.register_blueprint(bp)
     app.add_template_filter(http_url)
     language_names = {code: _capitalised(Locale.parse(code).get_display_name(code))

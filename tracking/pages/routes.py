@@ -8,7 +8,7 @@ from sqlalchemy.orm import aliased
 from ..extensions import db, htmx, limiter
 from ..models import Merchant, Order, Shipment
 from ..models.types import utcnow
-from . import lookup
+from . import lookup, page_views
 from .forms import NumberLookupForm, OrderLookupForm
 from .render_cache import RenderCache
 from ..polling.schedule import bring_forward
@@ -38,7 +38,8 @@ def _page_state_query():
         select(Shipment.id, Shipment.status, Shipment.substatus, Shipment.stalled,
                Shipment.estimated_delivery_latest, Shipment.locale, Order.locale,
                Merchant.default_locale, Merchant.timezone, order_version,
-               Shipment.next_poll_at, Shipment.last_polled_at, Merchant.updated_at)
+               Shipment.next_poll_at, Shipment.last_polled_at, Merchant.updated_at,
+               Shipment.merchant_id)
         .join(Order, Order.id == Shipment.order_id).join(Merchant, Merchant.id == Shipment.merchant_id)
         .where(Shipment.public_token == bindparam("token"))
     )
@@ -54,6 +55,7 @@ def _page_state(token: str):
         abort(404)
     g.merchant_locale, g.merchant_timezone = row[7], row[8]
     g.order_locale = row[5] or row[6]
+    g.page_state = row
     return row
 
 
@@ -82,7 +84,12 @@ def _render_page(token: str, template: str):
 @bp.get("/t/<token>")
 def track(token: str):
     """The branded tracking page; for htmx, only its live partial."""
-    return _render_page(token, "pages/_live.html" if htmx else "pages/track.html")
+    if htmx:
+        return _render_page(token, "pages/_live.html")
+    response = _render_page(token, "pages/track.html")
+    state = g.page_state
+    page_views.record_view(state.merchant_id, state.id, state.timezone, utcnow())
+    return response
 
 
 @bp.get("/t/<token>/status")
