@@ -57,9 +57,31 @@ def test_check_now(monkeypatch, merchant, admin, console_client):
     assert "does not resolve yet" in client.get("/console/domains").get_data(as_text=True)
     db.session.refresh(domain)
     assert domain.verified_at is None
+    dns = {"track.test": "93.184.216.34", "track.acme-shop.com": "203.0.113.9"}  # elsewhere
     monkeypatch.setattr(socket, "getaddrinfo", lambda host, port, *a, **k: [
-        (socket.AF_INET, socket.SOCK_STREAM, 6, "", ("93.184.216.34", 0))])
+        (socket.AF_INET, socket.SOCK_STREAM, 6, "", (dns[host], 0))])
     client.post(f"/console/domains/{domain.id}/check")
+    page = client.get("/console/domains").get_data(as_text=True)
+    assert "resolves to 203.0.113.9, which is not this service: make it a CNAME to track.test" in page
+    db.session.refresh(domain)
+    assert domain.verified_at is None
+    dns["track.acme-shop.com"] = dns["track.test"]  # the CNAME is in place
+    client.post(f"/console/domains/{domain.id}/check")
+    assert "points to this service" in client.get("/console/domains").get_data(as_text=True)
+    db.session.refresh(domain)
+    assert domain.verified_at is not None
+
+
+def test_check_when_this_service_cannot_resolve_its_own_name(monkeypatch, merchant, admin,
+                                                             console_client):
+    domain = domain_of(merchant)
+
+    def lookup(host, port, *args, **kwargs):
+        if host == "track.test":
+            raise socket.gaierror("a development name")
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("93.184.216.34", 0))]
+    monkeypatch.setattr(socket, "getaddrinfo", lookup)
+    console_client(admin).post(f"/console/domains/{domain.id}/check")
     db.session.refresh(domain)
     assert domain.verified_at is not None
 

@@ -54,12 +54,25 @@ class DomainForm(FlaskForm):
                            description=_l("A name of your own shop's domain, e.g. track.example-shop.com."))
 
 
-def resolves(hostname: str) -> bool:
-    """Whether the name resolves to any address now."""
+def addresses(hostname: str) -> set[str]:
+    """Every address the name resolves to now (empty when it does not resolve)."""
     try:
-        return bool(socket.getaddrinfo(hostname, None))
+        return {info[4][0] for info in socket.getaddrinfo(hostname, None)}
     except (OSError, UnicodeError):
-        return False
+        return set()
+
+
+def points_here(hostname: str, target: str) -> tuple[bool, set[str]]:
+    """Whether `hostname` reaches this service, and the addresses it resolves to.
+
+    A CNAME to `target` (or A records copying its addresses) makes both names resolve to the
+    same addresses, so the name points here when the two sets share one. When the target itself
+    cannot be resolved from here (a private or development set-up), resolving at all is the best
+    evidence there is.
+    """
+    found = addresses(hostname)
+    ours = addresses(target)
+    return (bool(found & ours) if ours else bool(found)), found
 
 
 def _page(form: DomainForm, status: int = 200):
@@ -106,14 +119,21 @@ def remove_domain(domain_id: int):
 @bp.post("/domains/<int:domain_id>/check")
 @login_required_role(*MANAGERS)
 def check_domain(domain_id: int):
-    """Look the name up now; a name that resolves is marked verified."""
+    """Look the name up now; a name that reaches this service is marked verified."""
     if not PostForm().validate_on_submit():
         abort(400)
     domain = own_or_404(CustomDomain, domain_id)
-    if resolves(domain.hostname):
+    here, found = points_here(domain.hostname, public_host())
+    if here:
         domain.verified_at = utcnow()
         db.session.commit()
-        flash(_("%(host)s resolves.", host=domain.hostname), "success")
+        flash(_("%(host)s points to this service.", host=domain.hostname), "success")
+    elif found:
+        domain.verified_at = None
+        db.session.commit()
+        flash(_("%(host)s resolves to %(addresses)s, which is not this service: make it a CNAME "
+                "to %(target)s.", host=domain.hostname, addresses=", ".join(sorted(found)),
+                target=public_host()), "error")
     else:
         flash(_("%(host)s does not resolve yet. DNS changes can take a few hours.",
                 host=domain.hostname), "error")

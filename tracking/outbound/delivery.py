@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import Flask, current_app
+from flask_babel import gettext as _
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import joinedload
 
@@ -196,9 +197,9 @@ def replay(target: OutboundDelivery | WebhookMessage | int | str, merchant=None,
     now = now or utcnow()
     message = _message_of(target)
     if message is None or (merchant is not None and message.merchant_id != merchant.id):
-        raise LookupError("No such webhook message.")
+        raise LookupError(_("No such webhook message."))
     if not message.endpoint.active:
-        raise ValueError("This endpoint is disabled: enable it before sending messages again.")
+        raise ValueError(_("This endpoint is disabled: enable it before sending messages again."))
     for chain in message.deliveries:
         if chain.status in QUEUED:
             chain.next_attempt_at = now

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from typing import Iterable
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from ..extensions import db
@@ -39,9 +40,10 @@ def validate_events(events: str | Iterable[str]) -> str:
     chosen = {e.strip() for e in (events or []) if e and e.strip()}
     unknown = sorted(chosen - set(EVENT_TYPES))
     if unknown:
-        raise ValueError(f"Unknown event type {unknown[0]!r}: choose from {', '.join(EVENT_TYPES)}.")
+        raise ValueError(_("Unknown event type %(event)s: choose from %(choices)s.",
+                           event=repr(unknown[0]), choices=", ".join(EVENT_TYPES)))
     if not chosen:
-        raise ValueError("Choose at least one event type.")
+        raise ValueError(_("Choose at least one event type."))
     return ",".join(e for e in EVENT_TYPES if e in chosen)
 
 
@@ -51,7 +53,7 @@ def register_endpoint(merchant: Merchant, url: str, events: str | Iterable[str],
     url, events = validate_url(url), validate_events(events)
     existing = endpoints_of(merchant)
     if len(existing) >= MAX_ENDPOINTS_PER_MERCHANT:
-        raise ValueError(f"A merchant can have at most {MAX_ENDPOINTS_PER_MERCHANT} endpoints.")
+        raise ValueError(_("A merchant can have at most %(num)d endpoints.", num=MAX_ENDPOINTS_PER_MERCHANT))
     _refuse_duplicate(existing, url)
     endpoint = WebhookEndpoint(merchant_id=merchant.id, url=url, events=events,
                                description=plain_text(description, DESCRIPTION_CHARS),
@@ -81,8 +83,9 @@ def update_endpoint(endpoint: WebhookEndpoint, *, url: str | None = None,
 def _refuse_duplicate(endpoints: list[WebhookEndpoint], url: str) -> None:
     for other in endpoints:
         if other.url == url:
-            state = "" if other.active else " (disabled: enable it instead)"
-            raise ValueError(f"This URL is registered already{state}.")
+            if other.active:
+                raise ValueError(_("This URL is registered already."))
+            raise ValueError(_("This URL is registered already (disabled: enable it instead)."))
 
 
 def rotate_secret(endpoint: WebhookEndpoint, now: datetime | None = None,

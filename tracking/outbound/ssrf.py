@@ -10,6 +10,7 @@ import re
 import socket
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
 from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
@@ -53,41 +54,43 @@ def check_url(url: str, *, allow_http: bool, allow_private: bool) -> Target:
         problem = refusal(ipaddress.ip_address(address), allow_private)
         if problem:
             shown = host if host == address else f"{host} ({address})"
-            raise RefusedURL(f"{shown} is {problem}: webhooks go to public internet addresses only.")
+            raise RefusedURL(_("%(host)s is %(problem)s: webhooks go to public internet addresses only.",
+                              host=shown, problem=problem))
     return Target(url, scheme, host, port, tuple(addresses))
 
 
 def _parse(url: str, allow_http: bool) -> tuple[str, str, int]:
     """Scheme, host (brackets removed) and port of a URL that is well formed for a webhook."""
     if not isinstance(url, str) or not url.strip():
-        raise RefusedURL("Enter the URL of your webhook receiver.")
+        raise RefusedURL(_("Enter the URL of your webhook receiver."))
     if len(url) > MAX_URL_LENGTH:
-        raise RefusedURL(f"The URL is longer than {MAX_URL_LENGTH} characters.")
+        raise RefusedURL(_("The URL is longer than %(num)d characters.", num=MAX_URL_LENGTH))
     if any(c.isspace() or ord(c) < 32 or c == "\\" for c in url):
-        raise RefusedURL("The URL contains spaces, control characters or backslashes.")
+        raise RefusedURL(_("The URL contains spaces, control characters or backslashes."))
     try:
         parts = parse_url(url)  # the parser requests itself uses: no disagreement on the host
     except LocationParseError:
-        raise RefusedURL("This is not a valid URL.") from None
+        raise RefusedURL(_("This is not a valid URL.")) from None
     scheme = (parts.scheme or "").lower()
     if scheme not in ("https", "http"):
-        raise RefusedURL("The URL must start with https://.")
+        raise RefusedURL(_("The URL must start with https://."))
     if scheme == "http" and not allow_http:
-        raise RefusedURL("The URL must use https:// (plain http:// is not allowed on this server).")
+        raise RefusedURL(_("The URL must use https:// (plain http:// is not allowed on this server)."))
     if parts.auth:
-        raise RefusedURL("The URL must not contain a user name or password.")
+        raise RefusedURL(_("The URL must not contain a user name or password."))
     host = (parts.host or "").strip("[]").rstrip(".").lower()
     if not host:
-        raise RefusedURL("The URL has no host name.")
+        raise RefusedURL(_("The URL has no host name."))
     if not host.isascii():
         try:
             host = host.encode("idna").decode("ascii")
         except UnicodeError:
-            raise RefusedURL("The host name is not valid.") from None
+            raise RefusedURL(_("The host name is not valid.")) from None
     if _NUMERIC_HOST.match(host) and not _is_ip(host):
-        raise RefusedURL(f"{host} is not a standard IP address or host name.")
+        raise RefusedURL(_("%(host)s is not a standard IP address or host name.", host=host))
     if host == "localhost" or host.endswith(".localhost"):
-        raise RefusedURL(f"{host} is this server itself: webhooks go to public internet addresses only.")
+        raise RefusedURL(_("%(host)s is this server itself: webhooks go to public internet addresses only.",
+                            host=host))
     return scheme, host, parts.port or (443 if scheme == "https" else 80)
 
 
@@ -104,14 +107,14 @@ def resolve(host: str, port: int) -> list[str]:
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError):
-        raise RefusedURL(f"The host name {host} does not resolve to an address.") from None
+        raise RefusedURL(_("The host name %(host)s does not resolve to an address.", host=host)) from None
     addresses = []
     for info in infos:
         address = info[4][0].split("%", 1)[0]  # drop an IPv6 zone
         if address not in addresses:
             addresses.append(address)
     if not addresses:
-        raise RefusedURL(f"The host name {host} does not resolve to an address.")
+        raise RefusedURL(_("The host name %(host)s does not resolve to an address.", host=host))
     return addresses
 
 
@@ -129,19 +132,19 @@ def refusal(ip: Address, allow_private: bool) -> str | None:
         if embedded is not None:
             return refusal(embedded, allow_private)
     if ip.is_unspecified:
-        return "an unspecified address"
+        return _("an unspecified address")
     if ip.is_multicast or ip == _BROADCAST:
-        return "a multicast or broadcast address"
+        return _("a multicast or broadcast address")
     if ip in _METADATA:
-        return "a cloud metadata address"
+        return _("a cloud metadata address")
     if allow_private:
         return None
     if ip.is_loopback:
-        return "a loopback address"
+        return _("a loopback address")
     if ip.is_link_local:
-        return "a link-local address"
+        return _("a link-local address")
     if ip.is_private or ip.is_reserved or not ip.is_global:
-        return "a private or reserved address"
+        return _("a private or reserved address")
     return None
 
 
