@@ -52,3 +52,22 @@ def test_page_text_is_translated(client, app, shipment, lang):
     assert expected != "Tracking history", f"no compiled {lang} catalog: run make translations"
     page = client.get(f"/t/{shipment.public_token}?lang={lang}").get_data(as_text=True)
     assert expected in page
+
+
+def test_only_the_languages_the_merchant_offers(client, shipment, merchant):
+    merchant.locales_offered = "de,es"
+    db.session.commit()
+    url = f"/t/{shipment.public_token}"
+    assert html_lang(client.get(url + "?lang=ja")) == "de"  # not offered: the order's fr neither
+    assert html_lang(client.get(url + "?lang=es")) == "es"
+    assert html_lang(client.get(url, headers={"Accept-Language": "ja, es;q=0.5"})) == "es"
+    assert html_lang(client.get(url, headers={"Accept-Language": "fr"})) == "de"
+    merchant.locales_offered, merchant.default_locale = "es,pt_BR", "ja"  # default not offered
+    db.session.commit()
+    assert html_lang(client.get(url, headers={"Accept-Language": "fr"})) == "es"
+
+
+def test_the_lookup_page_offers_the_merchants_languages_only(client, merchant):
+    merchant.locales_offered = "fr"
+    db.session.commit()
+    assert html_lang(client.get(f"/{merchant.slug}/track?lang=ja")) == "fr"

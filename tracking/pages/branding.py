@@ -89,8 +89,11 @@ def page_blocks(merchant) -> list[str]:
 
 
 def offered_locales(merchant, languages: list[str]) -> list[str]:
-    """The configured languages the merchant offers (all of them when it has not chosen)."""
-    wanted = {c.strip() for c in (getattr(merchant, "locales_offered", None) or "").split(",") if c.strip()}
+    """The configured languages the merchant offers (all of them when it has not chosen).
+
+    `merchant` is a Merchant or its `locales_offered` string itself."""
+    chosen = merchant if isinstance(merchant, str) or merchant is None else getattr(merchant, "locales_offered", None)
+    wanted = {c.strip() for c in (chosen or "").split(",") if c.strip()}
     offered = [code for code in languages if code in wanted]
     return offered or list(languages)
 

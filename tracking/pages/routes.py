@@ -9,6 +9,7 @@ from ..extensions import db, htmx, limiter
 from ..models import Merchant, Order, Shipment
 from ..models.types import utcnow
 from . import lookup, page_views
+from .branding import offered_locales
 from .forms import NumberLookupForm, OrderLookupForm
 from .render_cache import RenderCache
 from ..polling.schedule import bring_forward
@@ -24,6 +25,7 @@ def _use_merchant(merchant: Merchant, order_locale: str | None = None) -> None:
     g.merchant = merchant
     g.merchant_locale = merchant.default_locale
     g.merchant_timezone = merchant.timezone
+    g.offered_locales = offered_locales(merchant, current_app.config["LANGUAGES"])
     g.order_locale = order_locale
 
 
@@ -39,7 +41,7 @@ def _page_state_query():
                Shipment.estimated_delivery_latest, Shipment.locale, Order.locale,
                Merchant.default_locale, Merchant.timezone, order_version,
                Shipment.next_poll_at, Shipment.last_polled_at, Merchant.updated_at,
-               Shipment.merchant_id)
+               Shipment.merchant_id, Merchant.locales_offered)
         .join(Order, Order.id == Shipment.order_id).join(Merchant, Merchant.id == Shipment.merchant_id)
         .where(Shipment.public_token == bindparam("token"))
     )
@@ -55,6 +57,7 @@ def _page_state(token: str):
         abort(404)
     g.merchant_locale, g.merchant_timezone = row[7], row[8]
     g.order_locale = row[5] or row[6]
+    g.offered_locales = offered_locales(row.locales_offered, current_app.config["LANGUAGES"])
     g.page_state = row
     return row
 
