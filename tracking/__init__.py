@@ -51,8 +51,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     login.init_app(app)
     api.init_app(app)
 
-    from . import (api as api_package, assets, cli, console, errors, health, metrics, outbound,
-                   pages, webhooks)
+    from . import (api as api_package, assets, cli, console, errors, health, mail, metrics, outbound,
+                   pages, sms, webhooks)
+    mail.init_app(app)
+    sms.init_app(app)
     assets.register(app)
     api_package.register(app)
     pages.register(app)

@@ -166,3 +166,18 @@ MAIL_PASSWORD = None
 MAIL_FROM = "Order tracking <no-reply@localhost>"
 # Seconds to wait for the SMTP server before giving up (mail is sent off the request thread).
 MAIL_TIMEOUT = 10
+
+# --- Outgoing SMS (the tracking link by text message; tracking/sms.py) ---
+# "log": log the message instead of sending it; "twilio": send through Twilio's REST API.
+# Either way the last 50 stay in memory, in app.extensions["sms_outbox"] (tests read it).
+SMS_BACKEND = "log"
+# The sender: a Twilio phone number in E.164 form (+15550100100) or an alphanumeric sender ID.
+SMS_FROM = None
+# Twilio account SID and auth token (keep the token in instance/config.py or the environment).
+SMS_TWILIO_ACCOUNT_SID = None
+SMS_TWILIO_AUTH_TOKEN = None
+# Scheme and host of Twilio's API; a local test server can stand in.
+SMS_TWILIO_BASE_URL = "https://api.twilio.com"
+# Seconds to connect to the SMS gateway, then to wait for its answer (SMS is sent on the request).
+SMS_CONNECT_TIMEOUT_SECONDS = 5
+SMS_READ_TIMEOUT_SECONDS = 10

@@ -48,6 +48,7 @@ def select_timezone() -> str:
 
 def forget_previous_request() -> None:
     """Drop per-request choices cached on `g`: an outer app context (tests, CLI) can span requests."""
-    for name in ("merchant", "merchant_locale", "merchant_timezone", "order_locale", "offered_locales"):
+    for name in ("merchant", "merchant_locale", "merchant_timezone", "order_locale", "offered_locales",
+                 "link_hosts"):
         g.pop(name, None)
     refresh()

@@ -1,9 +1,11 @@
 """Registering shipments: the one path used by the API, the demo seed and the consoles."""
-from flask import current_app
+from urllib.parse import urlsplit
+
+from flask import current_app, g, has_request_context
 from sqlalchemy import select
 
 from .extensions import db
-from .models import LineItem, Merchant, Order, Shipment
+from .models import CustomDomain, LineItem, Merchant, Order, Shipment
 from .models.types import utcnow
 
 
@@ -65,5 +67,24 @@ def _order_for(merchant: Merchant, data: dict, locale: str | None) -> Order:
 
 
 def tracking_url(shipment: Shipment) -> str:
-    """The public link for SMS and email, on the configured base URL."""
-    return f"{current_app.config['PUBLIC_BASE_URL'].rstrip('/')}/t/{shipment.public_token}"
+    """The public link for SMS and email: on the merchant's custom domain once "check now" has
+    found it pointing here, else on PUBLIC_BASE_URL (with its scheme either way)."""
+    base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
+    host = link_host(getattr(shipment, "merchant_id", None))
+    if host:
+        base = f"{urlsplit(base).scheme or 'https'}://{host}"
+    return f"{base}/t/{shipment.public_token}"
+
+
+def link_host(merchant_id: int | None) -> str | None:
+    """The merchant's first verified custom domain (looked up once per request: an API page
+    lists many shipments of one merchant)."""
+    if merchant_id is None:
+        return None
+    known = g.setdefault("link_hosts", {}) if has_request_context() else {}
+    if merchant_id not in known:
+        known[merchant_id] = db.session.scalar(
+            select(CustomDomain.hostname)
+            .where(CustomDomain.merchant_id == merchant_id, CustomDomain.verified_at.is_not(None))
+            .order_by(CustomDomain.created_at, CustomDomain.id).limit(1))
+    return known[merchant_id]

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from tracking import outbound, shipments, timeline
 from tracking.carriers.base import CarrierEvent, TrackResult
 from tracking.extensions import db
-from tracking.models import (ApiKey, CarrierAccount, CustomDomain, OutboundDelivery, Shipment, User, WebhookEndpoint,
+from tracking.models import (ApiKey, CarrierAccount, CustomDomain, MessageTemplate, OutboundDelivery, Shipment, User, WebhookEndpoint,
                              WebhookMessage, WebhookSecret)
 
 HOOK_HOST = "hooks.isolation.test"
@@ -34,7 +34,8 @@ PUBLIC_BY_DESIGN = {
 }
 # Arguments that name a global namespace rather than a tenant's row: any status is fine, the body
 # must still not show B's data. (The carrier code picks the signed-in merchant's own account.)
-NAMESPACE_ARGUMENTS = {"code": ["ups", "dhl"], "provider": ["easypost", "aftership", "shippo"]}
+NAMESPACE_ARGUMENTS = {"code": ["ups", "dhl"], "provider": ["easypost", "aftership", "shippo"],
+                       "channel": ["sms", "email"], "locale": ["en", "es"]}  # message templates
 
 
 def _scan(hours: int, status: str, text: str) -> CarrierEvent:
@@ -66,6 +67,10 @@ def _build(merchant, make_user, prefix: str) -> dict:
     domain = CustomDomain(merchant_id=merchant.id, hostname=f"track.{prefix.lower()}{TEST_DOMAIN}")
     db.session.add(domain)
     db.session.add(WebhookSecret(merchant_id=merchant.id, provider="easypost", secret=f"{prefix}-whsec-4242"))
+    for channel in ("sms", "email"):
+        db.session.add(MessageTemplate(merchant_id=merchant.id, channel=channel, locale="en",
+                                       subject=f"{prefix} subject wording" if channel == "email" else None,
+                                       body=f"{prefix} {channel} wording {{tracking_link}}"))
     db.session.commit()
     messages = db.session.scalars(select(WebhookMessage).filter_by(merchant_id=merchant.id)).all()
     deliveries = db.session.scalars(select(OutboundDelivery).filter_by(merchant_id=merchant.id)).all()
@@ -85,6 +90,7 @@ def _build(merchant, make_user, prefix: str) -> dict:
                     f"{prefix} endpoint description", f"{prefix} key name", owner.email, agent.email,
                     f"{prefix} Owner Person", f"{prefix} Agent Person", f"{prefix}-client-id-4242",
                     f"{prefix}-secret-{prefix[:4]}", f"••••{prefix[:4]}", f"{prefix}-whsec-4242", domain.hostname, merchant.name,
+                    f"{prefix} sms wording", f"{prefix} email wording", f"{prefix} subject wording",
                     endpoint.secret, raw_key, shipment.public_token],
     }
 
@@ -160,7 +166,8 @@ def _as_a(app, a, logged_in):
 def _snapshot(merchant_id: int) -> dict:
     db.session.expire_all()
     rows = {}
-    for model in (CustomDomain, ApiKey, User, CarrierAccount, WebhookEndpoint, WebhookSecret, Shipment, OutboundDelivery):
+    for model in (CustomDomain, ApiKey, User, CarrierAccount, WebhookEndpoint, WebhookSecret, Shipment, OutboundDelivery,
+                  MessageTemplate):
         for row in db.session.scalars(select(model).filter_by(merchant_id=merchant_id)):
             rows[(model.__name__, row.id)] = {c.key: getattr(row, c.key) for c in model.__table__.columns}
     return rows

@@ -73,3 +73,19 @@ def test_primary_hosts_serve_everything(app, client, merchant, make_shipment):
     app.config["PRIMARY_HOSTS"] = ["tracking.example.net"]
     assert get(client, f"/t/{shipment.public_token}", host="tracking.example.net").status_code == 200
     assert get(client, f"/t/{shipment.public_token}", host="localhost").status_code == 404
+
+
+def test_links_use_the_domain_once_it_is_verified(client, domain, merchant, make_merchant, make_shipment,
+                                                 api_headers):
+    from tracking.models.types import utcnow
+    from tracking.shipments import tracking_url
+    shipment = make_shipment(merchant)
+    other = make_shipment(make_merchant("other"), "DEMOONTIME9")
+    assert tracking_url(shipment) == f"https://track.test/t/{shipment.public_token}"  # not checked yet
+    domain.verified_at = utcnow()
+    db.session.commit()
+    assert tracking_url(shipment) == f"https://{DOMAIN}/t/{shipment.public_token}"
+    assert tracking_url(other).startswith("https://track.test/t/")
+    listed = client.get("/api/v1/shipments", headers=api_headers).get_json()
+    assert [s["tracking_url"] for s in listed["data"]] == [f"https://{DOMAIN}/t/{shipment.public_token}"]
+    assert get(client, f"/t/{shipment.public_token}").status_code == 200  # and the link works there

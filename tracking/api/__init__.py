@@ -4,6 +4,7 @@ from http import HTTPStatus
 from flask import Flask
 
 from ..extensions import api, csrf
+from . import messages  # noqa: F401  (importing it adds its route to blp)
 from .problems import MEDIA_TYPE, TITLES
 from .routes import blp
 from .schemas import ProblemOut

@@ -51,12 +51,16 @@ def from_http_exception(exc: HTTPException) -> Response:
     return problem_response(code, TITLES.get(code, exc.name), detail, headers=headers, **extra)
 
 
+# webargs locations: not part of a field's name as the client knows it.
+LOCATIONS = ("json", "query", "path")
+
+
 def _flatten(messages: dict, prefix: str = "") -> list[dict]:
     """webargs' nested {location: {field: [msg]}} as a flat [{field, message}] list."""
     out = []
     for key, value in messages.items():
-        path = f"{prefix}.{key}" if prefix and key not in ("json", "query") else (
-            prefix if key in ("json", "query") else str(key))
+        path = f"{prefix}.{key}" if prefix and key not in LOCATIONS else (
+            prefix if key in LOCATIONS else str(key))
         if isinstance(value, dict):
             out.extend(_flatten(value, path))
         else:

@@ -39,7 +39,7 @@ def json_bodies_only() -> None:
         raise Problem(415, "Unsupported Media Type", "Send the body as `application/json`.")
 
 
-def _own_shipment(shipment_id: int) -> Shipment:
+def own_shipment(shipment_id: int) -> Shipment:
     """The caller's shipment; another merchant's is as absent as a missing one."""
     shipment = db.session.get(Shipment, shipment_id) if shipment_id <= MAX_ID else None
     if shipment is None or shipment.merchant_id != g.merchant.id:
@@ -140,7 +140,7 @@ class ShipmentItem(MethodView):
     @blp.alt_response(404, response="NOT_FOUND")
     def get(self, shipment_id):
         """One shipment with its events, newest first."""
-        return shipment_dict(_own_shipment(shipment_id))
+        return shipment_dict(own_shipment(shipment_id))
 
 
 @blp.route("/shipments/<int:shipment_id>/refresh", methods=["POST"])
@@ -148,7 +148,7 @@ class ShipmentItem(MethodView):
 @blp.alt_response(404, response="NOT_FOUND")
 def refresh(shipment_id):
     """Ask the worker to poll this shipment now (unless it was polled in the last minute)."""
-    shipment = _own_shipment(shipment_id)
+    shipment = own_shipment(shipment_id)
     bring_forward(shipment.id, shipment.next_poll_at, shipment.last_polled_at, utcnow(),
                   explicit=True)
     db.session.refresh(shipment)

@@ -5,7 +5,7 @@ from urllib.parse import urlsplit
 from flask import Flask, current_app, g, render_template
 from werkzeug.exceptions import HTTPException
 
-from . import api_keys, auth, branding, carriers, domains, mail, overview, routes, webhooks  # noqa: F401  (importing them adds their routes to bp)
+from . import api_keys, auth, branding, carriers, domains, messages, overview, routes, webhooks  # noqa: F401  (importing them adds their routes to bp)
 from .access import guard_blueprint
 from .blueprint import bp
 
@@ -61,9 +61,8 @@ def forget_previous_user() -> None:
 
 
 def register(app: Flask) -> None:
-    """Mount the console: cookie policy, Flask-Login wiring, the outbox, the blueprint."""
+    """Mount the console: cookie policy, Flask-Login wiring, the blueprint."""
     resolve_cookie_security(app)
     app.before_request(forget_previous_user)
     auth.setup_login_manager()
-    mail.init_app(app)
     app.register_blueprint(bp)

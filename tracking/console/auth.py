@@ -14,7 +14,7 @@ from ..extensions import db, limiter, login as login_manager
 from ..models import User
 from ..models.types import utcnow
 from ..models.user import spend_a_password_check
-from . import mail
+from .. import mail
 from .blueprint import bp
 from .forms import LoginForm, NewPasswordForm, PostForm, ResetRequestForm
 

@@ -60,6 +60,13 @@ def _merchant_copy(merchant, values: dict, remove: bool = False) -> SimpleNamesp
     return copy
 
 
+def preview_shipment(merchant):
+    """What previews show: the merchant's latest shipment, or a made-up one for a new shop."""
+    return db.session.scalars(
+        scoped(select(Shipment)).order_by(Shipment.created_at.desc(), Shipment.id.desc()).limit(1)
+    ).first() or _sample_shipment(merchant)
+
+
 def _sample_shipment(merchant) -> SimpleNamespace:
     """A made-up parcel in transit, for a shop with no shipment yet."""
     now = utcnow()
@@ -79,15 +86,14 @@ def _sample_shipment(merchant) -> SimpleNamespace:
     )
     item = SimpleNamespace(title=str(_l("Sample product")), quantity=1, price=None, currency=None,
                            image_url=None, product_url=None)
-    shipment.order = SimpleNamespace(number="1001", items=[item], shipments=[shipment])
+    shipment.order = SimpleNamespace(number="1001", items=[item], shipments=[shipment],
+                                     customer_name=str(_l("Alex Example")))
     return shipment
 
 
 def _preview_html(merchant, values: dict, remove_logo_: bool) -> str:
     """The real tracking page, as a shopper would see it with `values` saved."""
-    shipment = db.session.scalars(
-        scoped(select(Shipment)).order_by(Shipment.created_at.desc(), Shipment.id.desc()).limit(1)
-    ).first() or _sample_shipment(merchant)
+    shipment = preview_shipment(merchant)
     stand_in = _merchant_copy(merchant, values, remove_logo_)
     saved = g.get("merchant")
     g.merchant = stand_in

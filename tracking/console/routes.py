@@ -26,6 +26,7 @@ NAV = [
     NavItem("console.index", _l("Overview")),
     NavItem(None, _l("Shipments")),
     NavItem("console.branding", _l("Branding"), MANAGERS),
+    NavItem("console.messages", _l("Messages"), MANAGERS),
     NavItem(None, _l("Offers"), MANAGERS),
     NavItem("console.api_keys", _l("API keys"), MANAGERS),
     NavItem("console.carriers", _l("Carriers"), MANAGERS),

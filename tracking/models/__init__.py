@@ -2,6 +2,7 @@
 from .carrier_account import CarrierAccount
 from .domain import CustomDomain
 from .merchant import ApiKey, Merchant
+from .message_template import MessageTemplate
 from .order import LineItem, Order
 from .page_view import PageViewDay
 from .outbound import OutboundAttempt, OutboundDelivery, WebhookEndpoint, WebhookMessage
@@ -11,6 +12,6 @@ from .user import User
 from .webhook import WebhookDelivery, WebhookSecret
 
 __all__ = [
-    "ApiKey", "CarrierAccount", "CustomDomain", "CarrierCircuit", "LineItem", "PollRecord", "Merchant", "Order", "Shipment", "TrackingEvent", "WebhookDelivery",
+    "ApiKey", "CarrierAccount", "CustomDomain", "CarrierCircuit", "LineItem", "PollRecord", "Merchant", "MessageTemplate", "Order", "Shipment", "TrackingEvent", "WebhookDelivery",
     "WebhookSecret", "User", "OutboundAttempt", "PageViewDay", "OutboundDelivery", "WebhookEndpoint", "WebhookMessage",
 ]

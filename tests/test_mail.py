@@ -4,7 +4,7 @@ import smtplib
 
 import pytest
 
-from tracking.console import mail
+from tracking import mail
 
 
 def test_without_a_server_mail_is_logged_and_kept(app, caplog):
