@@ -78,6 +78,7 @@ def base_config(url: str, instance: str) -> dict:
         "PAGE_REFRESH_SECONDS": 30,
         "POLL_POLICY": {"jitter": 0},  # deterministic schedules; the policy's own tests vary it
         "POLL_THREADS": 1,
+        "PAGE_VIEW_FLUSH_SECONDS": 0,  # views written as they happen, inside the test that made them
     }
 
 

@@ -59,6 +59,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     api_package.register(app)
     pages.register(app)
     console.register(app)
+    from . import support
+    support.register(app)  # after the console: it shares its sign-in
     health.register(app)
     metrics.register(app)
     webhooks.register(app)

@@ -122,6 +122,7 @@ def merge(shipment: Shipment, result: TrackResult, source: str = "poll") -> Merg
             [shipment.progress or 0] + [milestone_of(e.status, e.substatus) for e in events]
         )
     _apply_summary(shipment, result, events)
+    apply_override(shipment, result)
     if added:  # a late older scan changes no column, but it does change the page
         shipment.updated_at = utcnow()
     if shipment.status != previous:  # receivers add rows to this session; the caller commits
@@ -168,6 +169,32 @@ def _apply_summary(shipment: Shipment, result: TrackResult, events: list[Trackin
         shipment.delivered_at = result.delivered_at or (max(delivered) if delivered else None)
     shipment.signed_by = plain_text(result.signed_by, 200) or shipment.signed_by
     shipment.service = plain_text(result.service, 200) or shipment.service
+
+
+def apply_override(shipment: Shipment, result: TrackResult | None = None) -> None:
+    """Let a support agent's override stand over what the events say, until the carrier speaks again.
+
+    A scan newer than the override instant ends the status override; an ETA the carrier sends
+    along with such a scan ends the ETA override. Older or repeated scans change neither.
+    """
+    if shipment.override_at is None:
+        return
+    spoke_again = shipment.last_event_at is not None and shipment.last_event_at > shipment.override_at
+    if shipment.override_status:
+        if spoke_again:
+            shipment.override_status = shipment.override_substatus = None
+        else:
+            shipment.status, shipment.substatus = shipment.override_status, shipment.override_substatus
+    if shipment.override_eta_latest:
+        new_eta = result is not None and (result.estimated_delivery_earliest
+                                          or result.estimated_delivery_latest)
+        if spoke_again and new_eta:
+            shipment.override_eta_earliest = shipment.override_eta_latest = None
+        else:
+            shipment.estimated_delivery_earliest = shipment.override_eta_earliest
+            shipment.estimated_delivery_latest = shipment.override_eta_latest
+    if not (shipment.override_status or shipment.override_eta_latest):
+        shipment.override_at = shipment.override_reason = shipment.override_by_id = None
 
 
 def newest_first(events: list[TrackingEvent]) -> list[TrackingEvent]:

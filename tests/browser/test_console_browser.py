@@ -21,21 +21,6 @@ NEW_BRAND = "#7a1f5c"
 TIMEOUT_MS = 10_000
 
 
-def _ensure_schema(url: str) -> None:
-    """`db upgrade` may lag behind models being added right now: create what it did not (and say so)."""
-    from sqlalchemy import inspect
-
-    from tracking import create_app
-    from tracking.extensions import db
-    app = create_app({"TESTING": True, "SECRET_KEY": "schema", "SQLALCHEMY_DATABASE_URI": url})
-    with app.app_context():
-        missing = set(db.metadata.tables) - set(inspect(db.engine).get_table_names())
-        if missing:
-            print(f"\n[schema] `flask db upgrade` lacks tables {sorted(missing)}: db.create_all() fallback")
-            db.create_all()
-        db.engine.dispose()
-
-
 @pytest.fixture(scope="module")
 def site(tmp_path_factory, browser):
     directory = tmp_path_factory.mktemp("console-browser")
@@ -45,7 +30,6 @@ def site(tmp_path_factory, browser):
     env = app_env(SQLALCHEMY_DATABASE_URI=url, SECRET_KEY=secrets.token_hex(16), PUBLIC_BASE_URL=base_url,
                   SESSION_COOKIE_SECURE="false")
     flask_cli(env, "db", "upgrade")
-    _ensure_schema(url)
     flask_cli(env, "create-merchant", "--slug", "brand", "--name", "Brand Test Shop")
     done = subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "create-user", "--merchant", "brand",
                            "--email", EMAIL, "--role", "owner", "--name", "Olive Owner"],

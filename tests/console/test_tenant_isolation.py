@@ -17,7 +17,7 @@ from sqlalchemy import select
 from tracking import outbound, shipments, timeline
 from tracking.carriers.base import CarrierEvent, TrackResult
 from tracking.extensions import db
-from tracking.models import (ApiKey, CarrierAccount, CustomDomain, MessageTemplate, OutboundDelivery, Shipment, User, WebhookEndpoint,
+from tracking.models import (ApiKey, AuditEntry, ShipmentNote, CarrierAccount, CustomDomain, MessageTemplate, OutboundDelivery, Shipment, User, WebhookEndpoint,
                              WebhookMessage, WebhookSecret)
 
 HOOK_HOST = "hooks.isolation.test"
@@ -67,6 +67,9 @@ def _build(merchant, make_user, prefix: str) -> dict:
     domain = CustomDomain(merchant_id=merchant.id, hostname=f"track.{prefix.lower()}{TEST_DOMAIN}")
     db.session.add(domain)
     db.session.add(WebhookSecret(merchant_id=merchant.id, provider="easypost", secret=f"{prefix}-whsec-4242"))
+    db.session.add(ShipmentNote(merchant_id=merchant.id, shipment_id=shipment.id, body=f"{prefix} support note"))
+    db.session.add(AuditEntry(merchant_id=merchant.id, shipment_id=shipment.id, user_id=None, action="override",
+                              changes={"status": ["in_transit", "exception"]}, reason=f"{prefix} override reason"))
     for channel in ("sms", "email"):
         db.session.add(MessageTemplate(merchant_id=merchant.id, channel=channel, locale="en",
                                        subject=f"{prefix} subject wording" if channel == "email" else None,
@@ -91,7 +94,8 @@ def _build(merchant, make_user, prefix: str) -> dict:
                     f"{prefix} Owner Person", f"{prefix} Agent Person", f"{prefix}-client-id-4242",
                     f"{prefix}-secret-{prefix[:4]}", f"••••{prefix[:4]}", f"{prefix}-whsec-4242", domain.hostname, merchant.name,
                     f"{prefix} sms wording", f"{prefix} email wording", f"{prefix} subject wording",
-                    endpoint.secret, raw_key, shipment.public_token],
+                    endpoint.secret, raw_key, shipment.public_token, f"{prefix} support note",
+                    f"{prefix} override reason"],
     }
 
 

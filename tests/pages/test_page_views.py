@@ -11,7 +11,7 @@ from tracking.pages import page_views
 
 PHONE = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 " \
         "(KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1"
-IMMEDIATE = [{"PAGE_VIEW_FLUSH_SECONDS": 0}]
+IMMEDIATE = [{"PAGE_VIEW_FLUSH_SECONDS": 0}]  # the default in tests; named where it matters
 
 
 def counts():

@@ -24,7 +24,8 @@ class NavItem:
 # The console's sections, in menu order. Add yours here; the menu hides what a role may not open.
 NAV = [
     NavItem("console.index", _l("Overview")),
-    NavItem(None, _l("Shipments")),
+    NavItem("support.search", _l("Shipments")),
+    NavItem("support.queue", _l("Exceptions")),
     NavItem("console.branding", _l("Branding"), MANAGERS),
     NavItem("console.messages", _l("Messages"), MANAGERS),
     NavItem(None, _l("Offers"), MANAGERS),

@@ -1,4 +1,5 @@
 """The data model, one module per aggregate."""
+from .audit import AuditEntry, ShipmentNote
 from .carrier_account import CarrierAccount
 from .domain import CustomDomain
 from .merchant import ApiKey, Merchant
@@ -12,6 +13,6 @@ from .user import User
 from .webhook import WebhookDelivery, WebhookSecret
 
 __all__ = [
-    "ApiKey", "CarrierAccount", "CustomDomain", "CarrierCircuit", "LineItem", "PollRecord", "Merchant", "MessageTemplate", "Order", "Shipment", "TrackingEvent", "WebhookDelivery",
+    "ApiKey", "AuditEntry", "ShipmentNote", "CarrierAccount", "CustomDomain", "CarrierCircuit", "LineItem", "PollRecord", "Merchant", "MessageTemplate", "Order", "Shipment", "TrackingEvent", "WebhookDelivery",
     "WebhookSecret", "User", "OutboundAttempt", "PageViewDay", "OutboundDelivery", "WebhookEndpoint", "WebhookMessage",
 ]

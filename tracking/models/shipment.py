@@ -52,6 +52,16 @@ class Shipment(db.Model):
     # No carrier scan for longer than is normal for the carrier and status (polling.stall).
     stalled: Mapped[bool] = mapped_column(default=False)
     last_poll_error: Mapped[str | None] = mapped_column(Text)
+    # A support agent's override (tracking.support): status and/or ETA, written into status and
+    # estimated_delivery_* while it stands; a carrier scan newer than override_at ends it
+    # (timeline.merge). Who, why and the values replaced are in the audit log as well.
+    override_status: Mapped[str | None] = mapped_column(String(32))
+    override_substatus: Mapped[str | None] = mapped_column(String(40))
+    override_eta_earliest = mapped_column(UTCDateTime)
+    override_eta_latest = mapped_column(UTCDateTime)
+    override_reason: Mapped[str | None] = mapped_column(Text)
+    override_at = mapped_column(UTCDateTime)
+    override_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at = mapped_column(UTCDateTime, default=utcnow)
     updated_at = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
