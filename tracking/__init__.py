@@ -51,13 +51,14 @@ def create_app(test_config: dict | None = None) -> Flask:
     login.init_app(app)
     api.init_app(app)
 
-    from . import (api as api_package, assets, cli, console, errors, health, mail, metrics, outbound,
-                   pages, sms, webhooks)
+    from . import (api as api_package, assets, cli, console, errors, health, mail, metrics, offers,
+                   outbound, pages, sms, webhooks)
     mail.init_app(app)
     sms.init_app(app)
     assets.register(app)
     api_package.register(app)
     pages.register(app)
+    offers.register(app)  # the offers partial and click redirect; attribution of new orders
     console.register(app)
     from . import support
     support.register(app)  # after the console: it shares its sign-in

@@ -89,6 +89,7 @@ def register(app: Flask) -> None:
     from .carriers.cli import carriers
     from .cli_users import create_user
     from .polling.cli import polling_status
+    from .offers.cli import recommendations
     for command in (seed_demo, poll, worker, create_merchant, create_api_key, create_user,
-                    carriers, polling_status):
+                    carriers, polling_status, recommendations):
         app.cli.add_command(command)

@@ -29,8 +29,18 @@ UPLOAD_MAX_LOGO_PIXELS = 800
 
 # Seconds between htmx refreshes of a live tracking page.
 PAGE_REFRESH_SECONDS = 60
-# Page views are counted in memory and written at most this often per web process (one
-# upsert per shipment and day instead of a write per view); 0 writes on every view.
+
+# --- Offers on the tracking page (tracking/offers/) ---
+# Days after a click during which a new order of the same customer is credited to the offer.
+OFFER_ATTRIBUTION_DAYS = 7
+# Repeat clicks on the same offer link from the same page within this many seconds count once.
+OFFER_CLICK_DEDUPE_SECONDS = 10
+# Products shown by a recommendations offer.
+OFFER_RECOMMENDATIONS = 4
+# Impressions each A/B variant needs before the report calls a winner.
+OFFER_REPORT_MIN_IMPRESSIONS = 200
+# Page views and offer impressions are counted in memory and written at most this often per
+# web process (one upsert per shipment or variant and day, not a write per view); 0: every view.
 PAGE_VIEW_FLUSH_SECONDS = 5
 
 # Worker: seconds between polling rounds, shipments claimed per round, seconds a claim is held
@@ -155,7 +165,7 @@ PASSWORD_RESET_MAX_AGE = 3600
 # {}: argon2-cffi's defaults (RFC 9106 low-memory: 64 MiB, 3 passes, 4 lanes). A stored hash
 # is upgraded to the current settings at the user's next sign-in.
 PASSWORD_HASH_PARAMS = {}
-# Outgoing mail (password resets). MAIL_SERVER None: the message is logged instead of sent.
+# Outgoing mail (password resets, tracking links). MAIL_SERVER None: the message is logged instead of sent.
 # Every message also stays in memory, the last 50 in app.extensions["outbox"] (tests read it).
 MAIL_SERVER = None
 MAIL_PORT = 587
@@ -181,3 +191,18 @@ SMS_TWILIO_BASE_URL = "https://api.twilio.com"
 # Seconds to connect to the SMS gateway, then to wait for its answer (SMS is sent on the request).
 SMS_CONNECT_TIMEOUT_SECONDS = 5
 SMS_READ_TIMEOUT_SECONDS = 10
+
+# --- Offers: product catalogue and recommendations (tracking/offers/) ---
+# Largest catalogue CSV a console upload accepts (bytes), and the most products in one file.
+CATALOGUE_CSV_MAX_BYTES = 5 * 1024 * 1024
+CATALOGUE_CSV_MAX_ROWS = 20_000
+# Largest POST /api/v1/products body (bytes): 1000 products with long URLs outgrow MAX_CONTENT_LENGTH.
+PRODUCTS_API_MAX_BYTES = 4 * 1024 * 1024
+# Hours between the worker's recomputes of every merchant's recommendations.
+RECOMMENDATIONS_INTERVAL_HOURS = 6
+# Recommendations stored per sku (the page shows fewer: stock can change between recomputes).
+RECOMMENDATIONS_PER_PRODUCT = 12
+# Orders two skus must share before they count as "bought together" (one coincidence is not).
+RECOMMENDATIONS_MIN_SUPPORT = 3
+# Days of order history read by the precompute; 0 reads all of it.
+RECOMMENDATIONS_HISTORY_DAYS = 365

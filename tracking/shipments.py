@@ -7,6 +7,7 @@ from sqlalchemy import select
 from .extensions import db
 from .models import CustomDomain, LineItem, Merchant, Order, Shipment
 from .models.types import utcnow
+from .signals import order_created
 
 
 def find_existing(merchant: Merchant, carrier: str, tracking_number: str) -> Shipment | None:
@@ -63,6 +64,7 @@ def _order_for(merchant: Merchant, data: dict, locale: str | None) -> Order:
         items=[LineItem(**item) for item in data.get("items", [])],
     )
     db.session.add(order)
+    order_created.send(order, merchant=merchant)
     return order
 
 

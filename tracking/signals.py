@@ -10,3 +10,7 @@ from blinker import Namespace
 tracking_signals = Namespace()
 
 shipment_status_changed = tracking_signals.signal("shipment-status-changed")
+
+# Sent by `shipments.register` when it creates an order (sender=order, keyword `merchant`),
+# before the caller commits; the same rule holds: receivers only add rows to the session.
+order_created = tracking_signals.signal("order-created")

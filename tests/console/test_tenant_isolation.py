@@ -17,8 +17,9 @@ from sqlalchemy import select
 from tracking import outbound, shipments, timeline
 from tracking.carriers.base import CarrierEvent, TrackResult
 from tracking.extensions import db
-from tracking.models import (ApiKey, AuditEntry, ShipmentNote, CarrierAccount, CustomDomain, MessageTemplate, OutboundDelivery, Shipment, User, WebhookEndpoint,
+from tracking.models import (ApiKey, Product, AuditEntry, ShipmentNote, CarrierAccount, CustomDomain, MessageTemplate, OutboundDelivery, Shipment, User, WebhookEndpoint,
                              WebhookMessage, WebhookSecret)
+from tracking.models import Offer, OfferVariant
 
 HOOK_HOST = "hooks.isolation.test"
 TEST_DOMAIN = ".isolation.test"  # every name under it resolves to a public address (fake DNS)
@@ -31,6 +32,8 @@ PUBLIC_BY_DESIGN = {
     "console.reset_password": "the emailed reset token is the credential (signed, expiring)",
     "media_logo": "logos are shown on public tracking pages",
     "static": "static assets",
+    "offers.slots": "offers partial of the shopper page: same token, same rule",
+    "offers.click": "offer click redirect: the shopper page's token plus a link signed with SECRET_KEY",
 }
 # Arguments that name a global namespace rather than a tenant's row: any status is fine, the body
 # must still not show B's data. (The carrier code picks the signed-in merchant's own account.)
@@ -67,9 +70,15 @@ def _build(merchant, make_user, prefix: str) -> dict:
     domain = CustomDomain(merchant_id=merchant.id, hostname=f"track.{prefix.lower()}{TEST_DOMAIN}")
     db.session.add(domain)
     db.session.add(WebhookSecret(merchant_id=merchant.id, provider="easypost", secret=f"{prefix}-whsec-4242"))
+    db.session.add(Product(merchant_id=merchant.id, sku=f"{prefix}-SKU", title=f"{prefix} catalogue title",
+                           category=f"{prefix} catalogue category", tags=[f"{prefix}-catalogue-tag"]))
     db.session.add(ShipmentNote(merchant_id=merchant.id, shipment_id=shipment.id, body=f"{prefix} support note"))
     db.session.add(AuditEntry(merchant_id=merchant.id, shipment_id=shipment.id, user_id=None, action="override",
                               changes={"status": ["in_transit", "exception"]}, reason=f"{prefix} override reason"))
+    offer = Offer(merchant_id=merchant.id, name=f"{prefix} offer name", kind="banner", rules={"skus": [f"{prefix}-SKU"]})
+    offer.variants.append(OfferVariant(merchant_id=merchant.id, name=f"{prefix} variant name",
+                                       content={"en": {"headline": f"{prefix} offer headline"}}))
+    db.session.add(offer)
     for channel in ("sms", "email"):
         db.session.add(MessageTemplate(merchant_id=merchant.id, channel=channel, locale="en",
                                        subject=f"{prefix} subject wording" if channel == "email" else None,
@@ -87,6 +96,7 @@ def _build(merchant, make_user, prefix: str) -> dict:
             "delivery": [d.id for d in deliveries], "message": [m.id for m in messages],
             "carrier_account": [account.id],
             "event": [e.id for e in shipment.events], "domain": [domain.id],
+            "offer": [offer.id], "variant": [v.id for v in offer.variants],
         },
         "markers": [shipment.tracking_number, f"{prefix}-ORDER-9931", f"shopper@{prefix.lower()}.test",
                     f"{prefix} secret widget", f"{prefix} picked up scan", f"{prefix}-hook",
@@ -94,15 +104,18 @@ def _build(merchant, make_user, prefix: str) -> dict:
                     f"{prefix} Owner Person", f"{prefix} Agent Person", f"{prefix}-client-id-4242",
                     f"{prefix}-secret-{prefix[:4]}", f"••••{prefix[:4]}", f"{prefix}-whsec-4242", domain.hostname, merchant.name,
                     f"{prefix} sms wording", f"{prefix} email wording", f"{prefix} subject wording",
+                    f"{prefix} catalogue title", f"{prefix} catalogue category", f"{prefix}-catalogue-tag",
                     endpoint.secret, raw_key, shipment.public_token, f"{prefix} support note",
-                    f"{prefix} override reason"],
+                    f"{prefix} override reason", f"{prefix} offer name", f"{prefix} variant name",
+                    f"{prefix} offer headline"],
     }
 
 
 # Argument name -> the kind of B's object it names. "id" is read from the endpoint's name.
 ARGUMENTS = {"shipment_id": "shipment", "order_id": "order", "key_id": "key", "user_id": "user",
              "member_id": "user", "endpoint_id": "endpoint", "delivery_id": "delivery",
-             "message_id": "message", "domain_id": "domain", "account_id": "carrier_account", "event_id": "event"}
+             "message_id": "message", "domain_id": "domain", "account_id": "carrier_account", "event_id": "event",
+             "offer_id": "offer", "variant_id": "variant"}
 ID_KINDS = [("deliver", "delivery"), ("message", "message"), ("endpoint", "endpoint"), ("webhook", "endpoint"),
             ("key", "key"), ("user", "user"), ("team", "user"), ("member", "user"), ("order", "order"),
             ("shipment", "shipment"), ("domain", "domain"), ("carrier", "carrier_account"), ("event", "event")]
@@ -171,6 +184,7 @@ def _snapshot(merchant_id: int) -> dict:
     db.session.expire_all()
     rows = {}
     for model in (CustomDomain, ApiKey, User, CarrierAccount, WebhookEndpoint, WebhookSecret, Shipment, OutboundDelivery,
+                  Product, Offer, OfferVariant,
                   MessageTemplate):
         for row in db.session.scalars(select(model).filter_by(merchant_id=merchant_id)):
             rows[(model.__name__, row.id)] = {c.key: getattr(row, c.key) for c in model.__table__.columns}

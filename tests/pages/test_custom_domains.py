@@ -89,3 +89,12 @@ def test_links_use_the_domain_once_it_is_verified(client, domain, merchant, make
     listed = client.get("/api/v1/shipments", headers=api_headers).get_json()
     assert [s["tracking_url"] for s in listed["data"]] == [f"https://{DOMAIN}/t/{shipment.public_token}"]
     assert get(client, f"/t/{shipment.public_token}").status_code == 200  # and the link works there
+
+
+def test_the_offers_partial_and_click_links_answer_on_the_domain(client, domain, merchant, make_merchant,
+                                                                 make_shipment):
+    shipment = make_shipment(merchant)
+    assert get(client, f"/t/{shipment.public_token}/offers").status_code == 200
+    assert get(client, f"/t/{shipment.public_token}/o/not-signed").status_code == 404  # reached, refused
+    other = make_shipment(make_merchant("other"), "DEMOONTIME9")
+    assert get(client, f"/t/{other.public_token}/offers").status_code == 404

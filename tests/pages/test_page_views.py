@@ -7,6 +7,8 @@ from sqlalchemy import select
 
 from tracking.extensions import db
 from tracking.models import PageViewDay
+from tracking import counters
+from tracking.counters import local_day
 from tracking.pages import page_views
 
 PHONE = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 " \
@@ -29,7 +31,7 @@ def test_each_full_page_view_is_counted_once(app, client, merchant, make_shipmen
     for _ in range(3):
         assert view(client, one).status_code == 200
     view(client, two)
-    today = datetime.now(timezone.utc).astimezone(page_views._zone(merchant.timezone)).date()
+    today = local_day(datetime.now(timezone.utc), merchant.timezone)
     assert counts() == {(one.id, today.isoformat()): 3, (two.id, today.isoformat()): 1}
 
 
@@ -87,6 +89,6 @@ def test_a_failed_write_never_breaks_the_page(app, client, merchant, make_shipme
 
         def begin(self):
             raise OSError("database went away")
-    monkeypatch.setattr(page_views, "db", type("FakeDb", (), {"engine": Broken()})())
+    monkeypatch.setattr(counters, "db", type("FakeDb", (), {"engine": Broken()})())
     assert view(client, shipment).status_code == 200
-    assert "could not write 1 page-view counters" in caplog.text
+    assert "could not write 1 page_view_days counters" in caplog.text

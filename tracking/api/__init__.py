@@ -12,6 +12,7 @@ from .schemas import ProblemOut
 
 def register(app: Flask) -> None:
     """Mount the API, documented with bearer auth; it takes no cookies, so no CSRF."""
+    from . import products  # noqa: F401  (adds /products to blp; here, as it imports offers/)
     csrf.exempt(blp)
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
     api.spec.options["security"] = [{"bearerAuth": []}]

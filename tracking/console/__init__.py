@@ -5,7 +5,7 @@ from urllib.parse import urlsplit
 from flask import Flask, current_app, g, render_template
 from werkzeug.exceptions import HTTPException
 
-from . import api_keys, auth, branding, carriers, domains, messages, overview, routes, webhooks  # noqa: F401  (importing them adds their routes to bp)
+from . import api_keys, auth, branding, carriers, catalogue, domains, messages, offers, overview, routes, webhooks  # noqa: F401  (importing them adds their routes to bp)
 from .access import guard_blueprint
 from .blueprint import bp
 

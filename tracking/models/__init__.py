@@ -1,9 +1,11 @@
 """The data model, one module per aggregate."""
 from .audit import AuditEntry, ShipmentNote
 from .carrier_account import CarrierAccount
+from .catalogue import Product, ProductRecommendation, RecommendationRun
 from .domain import CustomDomain
 from .merchant import ApiKey, Merchant
 from .message_template import MessageTemplate
+from .offer import Offer, OfferAttribution, OfferClick, OfferImpressionDay, OfferVariant
 from .order import LineItem, Order
 from .page_view import PageViewDay
 from .outbound import OutboundAttempt, OutboundDelivery, WebhookEndpoint, WebhookMessage
@@ -13,6 +15,6 @@ from .user import User
 from .webhook import WebhookDelivery, WebhookSecret
 
 __all__ = [
-    "ApiKey", "AuditEntry", "ShipmentNote", "CarrierAccount", "CustomDomain", "CarrierCircuit", "LineItem", "PollRecord", "Merchant", "MessageTemplate", "Order", "Shipment", "TrackingEvent", "WebhookDelivery",
+    "ApiKey", "AuditEntry", "ShipmentNote", "CarrierAccount", "Product", "ProductRecommendation", "RecommendationRun", "CustomDomain", "CarrierCircuit", "LineItem", "PollRecord", "Merchant", "MessageTemplate", "Offer", "OfferAttribution", "OfferClick", "OfferImpressionDay", "OfferVariant", "Order", "Shipment", "TrackingEvent", "WebhookDelivery",
     "WebhookSecret", "User", "OutboundAttempt", "PageViewDay", "OutboundDelivery", "WebhookEndpoint", "WebhookMessage",
 ]

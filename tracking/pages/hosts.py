@@ -10,7 +10,7 @@ from ..extensions import db
 from ..models import CustomDomain, Merchant, Shipment
 
 LOCAL_HOSTS = ("localhost", "127.0.0.1")
-_TOKEN_PATH = re.compile(r"^/t/([^/]+)(/status)?/?$")
+_TOKEN_PATH = re.compile(r"^/t/([^/]+)(/status|/offers|/o/[^/]+)?/?$")  # a shipment page and its partials
 
 
 def public_host(app: Flask | None = None) -> str:

@@ -20,7 +20,7 @@ page_cache = RenderCache()
 bp = Blueprint("pages", __name__)
 
 
-def _use_merchant(merchant: Merchant, order_locale: str | None = None) -> None:
+def use_merchant(merchant: Merchant, order_locale: str | None = None) -> None:
     """Make the merchant's brand and language fallbacks available to templates and Babel."""
     g.merchant = merchant
     g.merchant_locale = merchant.default_locale
@@ -73,7 +73,7 @@ def _render_page(token: str, template: str):
     body = page_cache.get(key)
     if body is None:
         shipment = db.session.get(Shipment, shipment_id)
-        _use_merchant(shipment.merchant, g.order_locale)
+        use_merchant(shipment.merchant, g.order_locale)
         body = render_template(template, **shipment_view(shipment)).encode()
         page_cache.put(key, body)
     response = make_response(body)
@@ -122,7 +122,7 @@ def domain_lookup_page():
 
 
 def _lookup(merchant: Merchant):
-    _use_merchant(merchant)
+    use_merchant(merchant)
     order_form, number_form = OrderLookupForm(prefix="order"), NumberLookupForm(prefix="number")
     found, not_found = None, False
     if request.method == "POST":

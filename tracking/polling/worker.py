@@ -2,7 +2,7 @@
 import logging
 import signal
 import threading
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask
@@ -47,6 +47,14 @@ def housekeeping(app: Flask) -> None:
                      extra={"event": "prune_webhooks", "rows": removed})
 
 
+def recommendations_round(app: Flask) -> None:
+    """Recompute every merchant's product recommendations (tracking/offers/recommend.py)."""
+    from ..offers.recommend import compute_all
+    hours = app.config["RECOMMENDATIONS_INTERVAL_HOURS"]
+    with app.app_context():  # another worker's recent run counts: skip what it computed
+        compute_all(fresh_for=timedelta(hours=hours * 0.9))
+
+
 def run_worker(app: Flask) -> None:
     """Block, polling every WORKER_INTERVAL_SECONDS, until SIGINT or SIGTERM."""
     port = app.config["WORKER_METRICS_PORT"]
@@ -62,6 +70,9 @@ def run_worker(app: Flask) -> None:
                       max_instances=1, coalesce=True)
     scheduler.add_job(housekeeping, "interval", args=[app], id="housekeeping", hours=1,
                       next_run_time=now, max_instances=1, coalesce=True)
+    scheduler.add_job(recommendations_round, "interval", args=[app], id="recommendations",
+                      hours=app.config["RECOMMENDATIONS_INTERVAL_HOURS"], next_run_time=now,
+                      max_instances=1, coalesce=True)
 
     def stop(signum, frame):
         """Finish the batch in hand (its claims would otherwise wait out their lease), then exit."""
