@@ -53,3 +53,22 @@ def axe():
     except ImportError:
         _unavailable("axe-playwright-python is not installed")
     return Axe()
+
+
+@pytest.fixture
+def live(request, site):
+    """The test module's `site` (a dict with its gunicorn `server`); the server's log is printed
+    when the test fails."""
+    from processes import dump_logs
+    yield site
+    if any(getattr(getattr(request.node, f"rep_{when}", None), "failed", False) for when in ("setup", "call")):
+        dump_logs([site["server"]])
+
+
+@pytest.fixture
+def desktop(browser):
+    """A desktop-sized page (the consoles)."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")
+    page = context.new_page()
+    yield page
+    context.close()

@@ -11,7 +11,7 @@ import sys
 import pytest
 import requests
 
-from processes import ROOT, app_env, dump_logs, flask_cli, free_port, start_gunicorn, wait_healthy
+from processes import ROOT, app_env, flask_cli, free_port, start_gunicorn, wait_healthy
 from test_tracking_page_browser import serious_violations
 
 pytestmark = pytest.mark.browser
@@ -49,21 +49,6 @@ def site(tmp_path_factory, browser):
         yield {"base_url": base_url, "server": server}
     finally:
         server.stop()
-
-
-@pytest.fixture
-def live(request, site):
-    yield site
-    if any(getattr(getattr(request.node, f"rep_{when}", None), "failed", False) for when in ("setup", "call")):
-        dump_logs([site["server"]])
-
-
-@pytest.fixture
-def desktop(browser):
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")
-    page = context.new_page()
-    yield page
-    context.close()
 
 
 def test_agent_finds_by_email_opens_and_repolls(live, desktop, axe):

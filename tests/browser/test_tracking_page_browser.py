@@ -9,7 +9,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from processes import app_env, dump_logs, free_port, start_gunicorn, wait_healthy
+from processes import app_env, free_port, start_gunicorn, wait_healthy
 
 pytestmark = pytest.mark.browser
 
@@ -131,14 +131,6 @@ def site(tmp_path_factory, browser):
         with seeder.app.app_context():
             from tracking.extensions import db
             db.engine.dispose()
-
-
-@pytest.fixture
-def live(request, site):
-    """The site; prints the server's log when the test fails."""
-    yield site
-    if any(getattr(getattr(request.node, f"rep_{when}", None), "failed", False) for when in ("setup", "call")):
-        dump_logs([site["server"]])
 
 
 @pytest.fixture

@@ -26,7 +26,7 @@ from .blueprint import bp
 from .branding import preview_shipment
 from .forms import PostForm
 
-CHANNEL_NAMES = {"sms": _l("SMS"), "email": _l("Email")}
+CHANNEL_NAMES = {"sms": _l("SMS"), "email": _l("Email message")}  # not "Email": that is an address
 CHANNEL_RULE = "/messages/<any(" + ", ".join(CHANNELS) + "):channel>/<locale>"
 
 

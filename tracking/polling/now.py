@@ -9,7 +9,7 @@ from ..extensions import db
 from ..models import PollRecord, Shipment, TrackingEvent
 from ..models.types import utcnow
 from .claim import new_claim_token
-from .poller import PollSummary, _plan, run_job
+from .poller import PollSummary, plan_jobs, run_job
 
 BUSY = "claimed_elsewhere"  # a worker (or another agent) holds the claim right now
 DEFERRED = ("circuit_open", "rate_limited")  # handed back unpolled, due again later
@@ -70,7 +70,7 @@ def poll_now(shipment_id: int, token: str | None = None, now: datetime | None = 
     last_record = db.session.scalar(select(func.max(PollRecord.id))) or 0
     shipment = db.session.get(Shipment, shipment_id)
     summary = PollSummary()
-    jobs = _plan([shipment], now, summary)  # an uninstalled carrier is failed and recorded here
+    jobs = plan_jobs([shipment], now, summary)  # an uninstalled carrier is failed and recorded here
     db.session.commit()
     for job in jobs:
         summary.add(run_job(job, token, now))

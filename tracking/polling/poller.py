@@ -83,7 +83,7 @@ def poll_due(now: datetime | None = None, limit: int | None = None) -> PollSumma
     token = new_claim_token()
     claimed = claim_due(token, limit or cfg["POLL_BATCH_SIZE"], cfg["POLL_CLAIM_SECONDS"], now)
     summary = PollSummary(claimed=len(claimed))
-    jobs = _plan(claimed, now, summary)
+    jobs = plan_jobs(claimed, now, summary)
     db.session.commit()  # no transaction stays open while carriers answer
     app = current_app._get_current_object()
     threads = min(cfg["POLL_THREADS"], len(jobs))
@@ -97,7 +97,7 @@ def poll_due(now: datetime | None = None, limit: int | None = None) -> PollSumma
     return summary
 
 
-def _plan(claimed: list[Shipment], now: datetime, summary: PollSummary) -> list[Job]:
+def plan_jobs(claimed: list[Shipment], now: datetime, summary: PollSummary) -> list[Job]:
     """Group claimed shipments by carrier account into batches of the adapter's size."""
     accounts = _accounts_of(claimed)
     groups: dict[tuple[str, str], list[Shipment]] = defaultdict(list)

@@ -40,7 +40,7 @@ class NoteForm(FlaskForm):
 
 class ResendForm(FlaskForm):
     channel = RadioField(_l("Send the tracking link by"), validators=[InputRequired()],
-                         choices=[SelectChoice("email", _l("Email")),
+                         choices=[SelectChoice("email", _l("Email message")),
                                   SelectChoice("sms", _l("Text message (SMS)"))],
                          default="email")
 
