@@ -90,7 +90,7 @@ def run_pair(base: str, paths: list[str], connections: int, duration: float) -> 
     latencies: list[list[float]] = [[] for _ in range(connections)]
     errors = [0] * connections
     stop_at = time.monotonic() + duration
-    headers = {"User-Agent": "Mozilla/5.0 (X11; Linux x86_64) Chrome/120.0 Safari/537.36"}
+    headers = {"User-Agent": pt.SHOPPER_UA}
 
     def client(i: int) -> None:
         conn = http.client.HTTPConnection(host, int(port), timeout=10)
@@ -171,7 +171,7 @@ def main() -> int:
             ("page, 3 offers on", single, page), ("offers partial alone", single, partial),
             ("page + offers partial", pair, [page, partial])], args))
         with app.test_client() as client:
-            body = client.get(partial, headers={"User-Agent": "Mozilla/5.0 Chrome/120.0"}).get_data(as_text=True)
+            body = client.get(partial, headers={"User-Agent": pt.SHOPPER_UA}).get_data(as_text=True)
     finally:
         fx.cleanup()
         if tmp is not None:

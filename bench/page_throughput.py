@@ -94,8 +94,15 @@ def parse_wrk(out: str) -> dict:
     return res
 
 
+# A phone's browser: page views and offer impressions are counted for people only, so the load
+# must look like shoppers for the benchmark to include that work.
+SHOPPER_UA = ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 "
+              "(KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1")
+
+
 def run_wrk(url: str, threads: int, connections: int, duration: float) -> dict:
-    cmd = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{max(1, round(duration))}s", "--latency", url]
+    cmd = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{max(1, round(duration))}s", "--latency",
+           "-H", f"User-Agent: {SHOPPER_UA}", url]
     out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
     res = parse_wrk(out)
     res["cmd"] = " ".join(cmd)
@@ -117,7 +124,7 @@ def run_python(url: str, threads: int, connections: int, duration: float) -> dic
         while time.monotonic() < stop_at:
             t0 = time.perf_counter()
             try:
-                conn.request("GET", path)
+                conn.request("GET", path, headers={"User-Agent": SHOPPER_UA})
                 r = conn.getresponse()
                 r.read()
                 if r.status >= 400:

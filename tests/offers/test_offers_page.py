@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 
 from tests.offers.conftest import SHOPPER_UA, deliver
 from tracking.extensions import db
+from tracking.offers.routes import offers_cache
 from tracking.models import OfferImpressionDay, ProductRecommendation
 from tracking.models.types import utcnow
 
@@ -114,6 +115,7 @@ def test_recommendations_read_the_precomputed_table(client, merchant, shipment, 
         db.session.add(ProductRecommendation(merchant_id=merchant.id, sku="MUG", recommended_sku=sku,
                                              score=1.0 / rank, rank=rank, source="bought_together"))
     db.session.commit()
+    offers_cache.clear()  # rows written by hand: the recompute would have moved the merchant's version
     body = offers_of(client, shipment)
     assert "Matching saucer" in body and "$6.00" in body
     assert "Sold out" not in body and "Green tea" not in body  # out of stock; just bought
@@ -129,3 +131,27 @@ def test_review_request_after_delivery_and_embed_page(client, merchant, shipment
 
 def test_unknown_token_is_404(client, merchant):
     assert client.get("/t/nope/offers").status_code == 404
+
+
+def selects_while(action) -> int:
+    """How many SELECTs `action` sends to the database."""
+    from sqlalchemy import event
+    seen = []
+    listen = lambda *args: seen.append(args[2])  # noqa: E731
+    event.listen(db.engine, "before_cursor_execute", listen)
+    try:
+        action()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listen)
+    return len([q for q in seen if q.lstrip().upper().startswith("SELECT")])
+
+
+def test_the_offers_partial_is_cached_and_still_counts_every_view(client, merchant, shipment, make_offer):
+    from tracking.offers.catalogue import upsert
+    make_offer(merchant, variants=[{"headline": "Autumn sale"}])
+    first = offers_of(client, shipment)
+    assert selects_while(lambda: offers_of(client, shipment)) == 1  # the page state, nothing more
+    assert offers_of(client, shipment) == first and "Autumn sale" in first
+    assert impressions() == 3  # every view counted, cached or not
+    upsert(merchant.id, [{"sku": "MUG", "title": "Mug", "in_stock": False}])  # moves the version
+    assert selects_while(lambda: offers_of(client, shipment)) > 1  # rendered afresh

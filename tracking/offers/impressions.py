@@ -15,12 +15,13 @@ def init_app(app: Flask) -> None:
         conflict=("variant_id", "day"), column="impressions", flush_setting="PAGE_VIEW_FLUSH_SECONDS")
 
 
-def record(merchant, slots: list, user_agent: str | None, now: datetime) -> int:
-    """Add one impression for each slot shown; returns how many were counted."""
-    if not slots or is_bot(user_agent):
+def record(merchant_id: int, timezone: str | None, shown: list[tuple[int, int]],
+           user_agent: str | None, now: datetime) -> int:
+    """Add one impression for each (variant_id, offer_id) shown; returns how many were counted."""
+    if not shown or is_bot(user_agent):
         return 0
     counter = current_app.extensions["offer_impressions"]
-    day = local_day(now, merchant.timezone)
-    for slot in slots:
-        counter.add((slot.variant_id, day, slot.offer_id, merchant.id))
-    return len(slots)
+    day = local_day(now, timezone)
+    for variant_id, offer_id in shown:
+        counter.add((variant_id, day, offer_id, merchant_id))
+    return len(shown)

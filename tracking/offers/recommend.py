@@ -23,7 +23,7 @@ from itertools import combinations, groupby
 from operator import itemgetter
 
 from flask import current_app
-from sqlalchemy import delete, func, insert, or_, select
+from sqlalchemy import delete, func, insert, or_, select, update
 
 from ..extensions import db
 from ..models import LineItem, Merchant, Order, Product, ProductRecommendation, RecommendationRun
@@ -137,8 +137,10 @@ def build_rows(merchant_id: int, history: History, catalogue: list, per_product:
 
 
 def _replace(merchant_id: int, rows: list[dict], run: dict) -> None:
-    """Swap the merchant's rows in one transaction, one writer per merchant at a time."""
-    db.session.execute(select(Merchant.id).where(Merchant.id == merchant_id).with_for_update())
+    """Swap the merchant's rows in one transaction, one writer per merchant at a time (the
+    update locks the merchant's row, and moves its version so cached pages show the new rows)."""
+    db.session.execute(update(Merchant).where(Merchant.id == merchant_id)
+                       .values(updated_at=run["finished_at"]))
     db.session.execute(delete(ProductRecommendation).where(
         ProductRecommendation.merchant_id == merchant_id))
     for part in chunks(rows, 5000):

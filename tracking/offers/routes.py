@@ -7,31 +7,46 @@ with `?embed=1` (a small standalone document, links opening in the top window): 
 render, still lazily (`loading="lazy"`), and the page itself stays free of offer work. Both are
 scoped by the shipment's unguessable public token, like the page.
 """
-from flask import Blueprint, abort, make_response, redirect, render_template, request
+from flask import Blueprint, abort, g, make_response, redirect, render_template, request
 from flask_babel import get_locale
 
 from ..extensions import db
 from ..models.types import utcnow
-from ..pages.routes import use_merchant
+from ..pages.render_cache import RenderCache
+from ..pages.routes import page_state, use_merchant
+from ..pages.view import is_late
 from . import clicks, impressions
 from .select import choose_slots, shipment_for_token
 
 bp = Blueprint("offers", __name__)
+offers_cache = RenderCache()
 
 
 @bp.get("/t/<token>/offers")
 def slots(token: str):
-    """The offers of a tracking page: an htmx partial, or with ?embed=1 a page for the iframe."""
-    shipment = shipment_for_token(token)
-    if shipment is None:
-        abort(404)
-    use_merchant(shipment.merchant, shipment.locale or shipment.order.locale)
+    """The offers of a tracking page: an htmx partial, or with ?embed=1 a page for the iframe.
+
+    Cached like the page (one light query when nothing changed): the key holds the shipment's
+    and the merchant's versions (offer edits move the latter), lateness and the day; the
+    cache's TTL bounds what it cannot see (stock, recomputed recommendations, schedules).
+    Impressions are counted on every view, cached or not.
+    """
+    state = page_state(token)
     now = utcnow()
-    chosen = choose_slots(shipment, str(get_locale()), now)
     embed = request.args.get("embed") == "1"
-    template = "offers/embed.html" if embed else "offers/_slots.html"
-    body = render_template(template, slots=chosen, shipment=shipment)
-    impressions.record(shipment.merchant, chosen, request.user_agent.string, now)
+    key = (token, str(get_locale()), request.args.get("lang"), embed, state[9], state[12],
+           is_late(state[4], state[1], state[2], now), state[3], now.date())
+    cached = offers_cache.get(key)
+    if cached is None:
+        shipment = shipment_for_token(token)
+        use_merchant(shipment.merchant, g.order_locale)
+        chosen = choose_slots(shipment, str(get_locale()), now)
+        template = "offers/embed.html" if embed else "offers/_slots.html"
+        body = render_template(template, slots=chosen, shipment=shipment).encode()
+        cached = (body, [(slot.variant_id, slot.offer_id) for slot in chosen])
+        offers_cache.put(key, cached)
+    body, shown = cached
+    impressions.record(state.merchant_id, state.timezone, shown, request.user_agent.string, now)
     response = make_response(body)
     response.headers["Cache-Control"] = "no-store"  # every view is counted, and shoppers differ
     response.vary.update(("HX-Request", "Accept-Language"))

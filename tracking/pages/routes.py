@@ -50,7 +50,7 @@ def _page_state_query():
 PAGE_STATE = _page_state_query()
 
 
-def _page_state(token: str):
+def page_state(token: str):
     """One light query: what picks the language and what says whether a cached page is current."""
     row = db.session.execute(PAGE_STATE, {"token": token}).one_or_none()
     if row is None:
@@ -64,7 +64,7 @@ def _page_state(token: str):
 
 def _render_page(token: str, template: str):
     """The page or partial, from the render cache when nothing it shows has changed."""
-    state = _page_state(token)
+    state = page_state(token)
     now = utcnow()
     shipment_id, status_, substatus, stalled, latest = state[:5]
     bring_forward(shipment_id, state.next_poll_at, state.last_polled_at, now)  # someone is looking
