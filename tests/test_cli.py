@@ -156,6 +156,22 @@ def test_seed_demo_twice_adds_new_shipments_to_one_demo_merchant(runner):
     assert len(orders) == 12  # six orders a run, the first one in two parcels
 
 
+
+def test_seed_demo_sets_up_a_catalogue_and_offers_once(runner, client):
+    from tracking.models import Offer, Product, ProductRecommendation
+    lines = invoke(runner, "seed-demo").output.splitlines()
+    invoke(runner, "seed-demo")
+    assert db.session.scalar(select(func.count()).select_from(Offer)) == 3
+    assert db.session.scalar(select(func.count()).select_from(Product)) == 6
+    assert db.session.scalar(select(func.count()).select_from(ProductRecommendation)) > 0
+    token = urlsplit(lines[0]).path.rsplit("/", 1)[1]
+    assert "offers-placeholder" in client.get(f"/t/{token}").get_data(as_text=True)
+    phone = {"User-Agent": "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 "
+                           "(KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1"}
+    offers = client.get(f"/t/{token}/offers", headers=phone).get_data(as_text=True)
+    assert "Goes well with your order" in offers  # recommendations beside the timeline
+
+
 # --- poll --once --------------------------------------------------------------------------------
 
 def test_poll_once_prints_a_summary(runner):

@@ -32,6 +32,7 @@ def seed_demo(count: int) -> None:
     seconds_per_hour = current_app.config["DEMO_SECONDS_PER_HOUR"]
     for shipment in demo_data.seed(count, seconds_per_hour):
         click.echo(shipments.tracking_url(shipment))
+    demo_data.seed_offers()  # a catalogue and three offers, as a merchant would set them up
 
 
 @click.command("poll")
