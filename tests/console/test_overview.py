@@ -75,3 +75,12 @@ def test_page_views_of_the_merchant_only(app, client, merchant, make_merchant, m
     assert "2 tracking page views by shoppers." in page
     assert len(re.findall(r'data-views="[0-9-]+">2<', page)) == 1
     assert len(re.findall(r'data-views="[0-9-]+">0<', page)) == 6
+
+
+@pytest.mark.parametrize("app", [{"PAGE_VIEW_FLUSH_SECONDS": 0}], indirect=True)
+def test_staff_looking_at_a_page_is_not_a_page_view(app, merchant, make_shipment, agent, console_client):
+    shipment = make_shipment(merchant)
+    staff = console_client(agent)
+    assert staff.get(f"/t/{shipment.public_token}", headers={"User-Agent": PHONE}).status_code == 200
+    page = staff.get("/console/").get_data(as_text=True)
+    assert "0 tracking page views by shoppers." in page

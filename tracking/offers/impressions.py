@@ -5,7 +5,7 @@ from flask import Flask, current_app
 
 from ..counters import BufferedCounter, local_day
 from ..models import OfferImpressionDay
-from ..useragents import is_bot
+from ..useragents import is_shopper_request
 
 
 def init_app(app: Flask) -> None:
@@ -15,10 +15,10 @@ def init_app(app: Flask) -> None:
         conflict=("variant_id", "day"), column="impressions", flush_setting="PAGE_VIEW_FLUSH_SECONDS")
 
 
-def record(merchant_id: int, timezone: str | None, shown: list[tuple[int, int]],
-           user_agent: str | None, now: datetime) -> int:
-    """Add one impression for each (variant_id, offer_id) shown; returns how many were counted."""
-    if not shown or is_bot(user_agent):
+def record(merchant_id: int, timezone: str | None, shown: list[tuple[int, int]], now: datetime) -> int:
+    """Add one impression for each (variant_id, offer_id) shown to a shopper (not to a bot or
+    signed-in staff); returns how many were counted."""
+    if not shown or not is_shopper_request():
         return 0
     counter = current_app.extensions["offer_impressions"]
     day = local_day(now, timezone)

@@ -46,7 +46,7 @@ def slots(token: str):
         cached = (body, [(slot.variant_id, slot.offer_id) for slot in chosen])
         offers_cache.put(key, cached)
     body, shown = cached
-    impressions.record(state.merchant_id, state.timezone, shown, request.user_agent.string, now)
+    impressions.record(state.merchant_id, state.timezone, shown, now)
     response = make_response(body)
     response.headers["Cache-Control"] = "no-store"  # every view is counted, and shoppers differ
     response.vary.update(("HX-Request", "Accept-Language"))

@@ -1,13 +1,13 @@
 """Count shoppers' tracking page views per shipment and merchant-local day, in batches."""
 from datetime import date, datetime
 
-from flask import Flask, current_app, request
+from flask import Flask, current_app
 from sqlalchemy import func
 
 from ..counters import BufferedCounter, local_day
 from ..extensions import db
 from ..models import PageViewDay
-from ..useragents import is_bot
+from ..useragents import is_shopper_request
 
 
 def init_app(app: Flask) -> None:
@@ -18,8 +18,9 @@ def init_app(app: Flask) -> None:
 
 
 def record_view(merchant_id: int, shipment_id: int, timezone: str | None, now: datetime) -> None:
-    """Count a shopper's view of a shipment's page on the merchant's local day; bots are ignored."""
-    if request.method != "GET" or is_bot(request.user_agent.string):
+    """Count a shopper's view of a shipment's page on the merchant's local day; bots and signed-in
+    staff are not shoppers."""
+    if not is_shopper_request():
         return
     current_app.extensions["page_views"].add((merchant_id, shipment_id, local_day(now, timezone)))
 
