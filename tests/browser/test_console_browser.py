@@ -1,5 +1,6 @@
 """The console in a real Chromium against a real server: sign in, change the brand colour, watch
-the htmx preview follow, save, and see the live tracking page change. axe checks the branding page.
+the htmx preview follow, save, and see the live tracking page change; write an SMS template and
+watch its preview follow as you type. axe checks both pages.
 
 The server is gunicorn on a SQLite file migrated with `flask db upgrade`; the merchant, its owner
 (password on stdin) and its API key come from the CLI, the shipment from the API.
@@ -44,7 +45,8 @@ def site(tmp_path_factory, browser):
                                       "order": {"number": "B-1001", "customer": {"email": "shopper@example.com"}},
                                       "destination": {"postal_code": "97205", "country": "US"}}, timeout=10)
         assert created.status_code == 201, created.text
-        yield {"base_url": base_url, "server": server, "token": created.json()["tracking_url"].rsplit("/t/", 1)[1]}
+        yield {"base_url": base_url, "server": server, "key": key, "shipment_id": created.json()["id"],
+               "token": created.json()["tracking_url"].rsplit("/t/", 1)[1]}
     finally:
         server.stop()
 
@@ -89,3 +91,36 @@ def test_brand_colour_changes_preview_then_live_page(live, desktop, axe):
     assert response.status == 200
     assert f"--brand:{NEW_BRAND}" in page.content()
     assert _brand_of(page) == NEW_BRAND
+
+
+def _sign_in(page, base_url: str) -> None:
+    page.goto(f"{base_url}/console/login")
+    page.fill("input[name=email]", EMAIL)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(lambda u: "/console/login" not in u, timeout=TIMEOUT_MS)
+
+
+def test_sms_template_preview_follows_typing_then_the_api_serves_it(live, desktop, axe):
+    base_url, token, page = live["base_url"], live["token"], desktop
+    _sign_in(page, base_url)
+    assert page.goto(f"{base_url}/console/messages/sms/en").status == 200
+    violations = serious_violations(axe, page, "console messages")
+    assert not violations, f"serious/critical axe violations on the message editor: {[v['id'] for v in violations]}"
+
+    preview = page.locator("#message-preview")
+    page.fill("textarea[name=body]", "Parcel news <b>now</b>: {order.__class__}")
+    preview.get_by_text("is not allowed").wait_for(timeout=TIMEOUT_MS)  # refused, said in place
+
+    page.fill("textarea[name=body]", "{shop_name} <b>news</b>: {tracking_link}")
+    preview.locator(".message-body").filter(has_text=token).wait_for(timeout=TIMEOUT_MS)
+    assert preview.locator(".message-body").inner_text() == f"Brand Test Shop <b>news</b>: {base_url}/t/{token}"
+    assert preview.locator("b").count() == 0  # merchant text is shown, never interpreted
+    assert "1 SMS segment" in preview.locator(".sms-length").inner_text()
+
+    page.click("form.messages button[type=submit]")
+    page.wait_for_load_state()
+    served = requests.get(f"{base_url}/api/v1/shipments/{live['shipment_id']}/messages/sms?locale=en",
+                          headers={"Authorization": f"Bearer {live['key']}"}, timeout=10)
+    assert served.status_code == 200, served.text
+    assert served.json()["body"] == f"Brand Test Shop <b>news</b>: {base_url}/t/{token}"

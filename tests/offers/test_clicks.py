@@ -47,6 +47,12 @@ def test_bots_are_redirected_but_not_counted(client, link):
     assert response.status_code == 302 and all_clicks() == []
 
 
+def test_signed_in_staff_are_redirected_but_not_counted(app, link, agent, console_client):
+    staff = console_client(agent)  # support checking what a shopper's link does
+    assert staff.get(link, headers=BROWSER).status_code == 302
+    assert all_clicks() == []
+
+
 def test_tampered_or_unsigned_links_are_refused(app, client, shipment, link):
     token, signed = re.match(r"/t/([^/]+)/o/(.+)", link).groups()
     payload, signature = signed.rsplit(".", 1)

@@ -15,6 +15,7 @@ from ..models.types import utcnow
 from ..pages.render_cache import RenderCache
 from ..pages.routes import page_state, use_merchant
 from ..pages.view import is_late
+from ..useragents import is_shopper_request
 from . import clicks, impressions
 from .select import choose_slots, shipment_for_token
 
@@ -64,7 +65,7 @@ def click(token: str, signed: str):
     shipment = shipment_for_token(token)
     if shipment is None or shipment.id != target.shipment_id:
         abort(404)
-    if clicks.record(shipment, target, request.user_agent.string, utcnow()) is not None:
+    if is_shopper_request() and clicks.record(shipment, target, request.user_agent.string, utcnow()):
         db.session.commit()
     response = redirect(target.url, code=302)
     response.headers["Cache-Control"] = "no-store"
