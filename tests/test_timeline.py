@@ -13,6 +13,8 @@ from tracking.models import Shipment, TrackingEvent
 NUMBER = "1Z999AA10123456784"
 PORTLAND = Location("Portland", "OR", "97218", "US")
 MEMPHIS = Location("Memphis", "TN", "38118", "US")
+# Portland as a scan that names no state or country: its place tells no zone (same fingerprint).
+UNPLACED = Location("Portland", None, "97218", None)
 
 
 def ev(local: str, offset: int | None, status: str, description: str, *, code: str | None = None,
@@ -140,9 +142,10 @@ def test_both_forms_in_one_payload_is_one_event_with_offset(shipment):
 
 
 def test_learnt_offset_reorders_the_timeline(shipment):
-    # Without offset, 07:05 is read in New York (12:05Z), before the 14:00Z scan;
+    # Without offset or state, 07:05 is read in New York (12:05Z), before the 14:00Z scan;
     # with the carrier's -08:00 it is 15:05Z, after it.
-    bare = ev("2024-11-22T07:05", None, "out_for_delivery", "Out for delivery", code="OD")
+    bare = ev("2024-11-22T07:05", None, "out_for_delivery", "Out for delivery", code="OD",
+              location=UNPLACED)
     other = ev("2024-11-22T14:00", 0, "in_transit", "Arrived at delivery station", code="AR")
     merge(shipment, result(bare, other))
     assert [e.carrier_status_code for e in stored(shipment)] == ["AR", "OD"]
@@ -180,7 +183,7 @@ def test_wall_time_and_offset_are_kept_as_the_carrier_gave_them(shipment):
 ])
 def test_missing_offset_is_estimated_in_the_merchants_timezone(shipment, local, expected_utc):
     assert shipment.merchant.timezone == "America/New_York"
-    merge(shipment, result(ev(local, None, "in_transit", "Scan", code="X")))
+    merge(shipment, result(ev(local, None, "in_transit", "Scan", code="X", location=UNPLACED)))
     [row] = stored(shipment)
     assert row.utc_offset_minutes is None
     assert row.occurred_at == utc(expected_utc)
@@ -190,7 +193,8 @@ def test_missing_offset_is_estimated_in_the_merchants_timezone(shipment, local, 
 def test_missing_offset_uses_each_merchants_own_timezone(make_merchant, make_shipment):
     tokyo = make_merchant("tokyo-shop", timezone="Asia/Tokyo")
     shipment = make_shipment(tokyo, number=NUMBER)
-    merge(shipment, result(ev("2024-01-15T09:00", None, "in_transit", "Scan", code="X")))
+    merge(shipment, result(ev("2024-01-15T09:00", None, "in_transit", "Scan", code="X",
+                              location=UNPLACED)))
     [row] = stored(shipment)
     assert row.occurred_at == datetime(2024, 1, 15, 9, tzinfo=ZoneInfo("Asia/Tokyo"))
 
@@ -199,7 +203,7 @@ def test_mixed_offsets_and_estimates_order_by_instant(shipment):
     # Merchant in New York: a bare 08:00 is 13:00Z, between 12:30Z and 13:30Z.
     merge(shipment, result(
         ev("2024-01-15T04:30", -480, "in_transit", "Departed", code="DP"),
-        ev("2024-01-15T08:00", None, "in_transit", "Arrived", code="AR"),
+        ev("2024-01-15T08:00", None, "in_transit", "Arrived", code="AR", location=UNPLACED),
         ev("2024-01-15T14:30", 60, "in_transit", "Customs", code="CC"),
     ))
     assert [e.carrier_status_code for e in stored(shipment)] == ["CC", "AR", "DP"]
@@ -255,9 +259,79 @@ def test_ties_at_the_same_instant_do_not_depend_on_payload_order(shipment, make_
 def test_unknown_merchant_timezone_falls_back_to_utc(make_merchant, make_shipment):
     odd = make_merchant("odd-shop", timezone="Mars/Olympus_Mons")
     shipment = make_shipment(odd, number=NUMBER)
-    merge(shipment, result(ev("2024-01-15T09:00", None, "in_transit", "Scan", code="X")))
+    merge(shipment, result(ev("2024-01-15T09:00", None, "in_transit", "Scan", code="X",
+                              location=UNPLACED)))
     [row] = stored(shipment)
     assert row.occurred_at == utc("2024-01-15T09:00")
+
+
+# --- where a scan without an offset is read: its place, the destination, the merchant ----------
+
+LOS_ANGELES = Location("Los Angeles", "CA", "90052", "US")
+TO_LOS_ANGELES = {"city": "Los Angeles", "region": "CA", "postal_code": "90001", "country": "US"}
+TO_HONOLULU = {"city": "Honolulu", "region": "HI", "postal_code": "96813", "country": "US"}
+
+
+def test_bare_scan_in_los_angeles_orders_after_an_earlier_offset_scan(shipment):
+    # A New York shop. 09:00 in Los Angeles is 17:00Z, after 11:30-05:00 (16:30Z, 08:30 PT);
+    # read in the shop's zone it would be 14:00Z and come first.
+    arrived = ev("2024-11-22T11:30", -300, "in_transit", "Arrived at delivery station", code="AR")
+    out = ev("2024-11-22T09:00", None, "out_for_delivery", "Out for delivery", code="OD",
+             location=LOS_ANGELES)
+    assert timeline.instant_of(out, "America/New_York") < timeline.instant_of(arrived, "UTC")
+    merge(shipment, result(out, arrived))
+    events = stored(shipment)
+    assert [e.carrier_status_code for e in events] == ["OD", "AR"]
+    assert [e.occurred_at for e in events] == [utc("2024-11-22T17:00"), utc("2024-11-22T16:30")]
+    assert (events[0].occurred_at_local, events[0].utc_offset_minutes) == (
+        datetime(2024, 11, 22, 9, 0), None)  # shown as the carrier gave it
+    assert db.session.get(Shipment, shipment.id).status == "out_for_delivery"
+
+
+@pytest.mark.parametrize("place, destination, zone", [
+    (LOS_ANGELES, None, "America/Los_Angeles"),  # its own place
+    (LOS_ANGELES, TO_HONOLULU, "America/Los_Angeles"),  # its own place over the destination
+    (Location("Leipzig", None, "04109", "DEU"), None, "Europe/Berlin"),  # alpha-3, one-zone
+    (Location(), TO_LOS_ANGELES, "America/Los_Angeles"),  # no place: the destination
+    (Location("Reno", None, None, "US"), TO_HONOLULU, "Pacific/Honolulu"),  # no state: destination
+    (Location(), {"country": "US", "region": "California"}, "America/Los_Angeles"),
+    (Location(), {"country": "US"}, "America/New_York"),  # neither tells: the merchant
+    (Location("Reno", None, None, "US"), None, "America/New_York"),
+])
+def test_bare_scan_is_read_in_its_place_else_destination_else_merchant(
+        merchant, make_shipment, place, destination, zone):
+    shipment = make_shipment(merchant, number=NUMBER,
+                             destination=destination or {"postal_code": "97205", "country": "US"})
+    merge(shipment, result(ev("2024-01-15T09:00", None, "in_transit", "Scan", code="X",
+                              location=place)))
+    [row] = stored(shipment)
+    assert row.occurred_at == datetime(2024, 1, 15, 9, tzinfo=ZoneInfo(zone))
+
+
+def test_alpha3_country_is_stored_as_alpha2(shipment):
+    merge(shipment, result(ev("2024-01-15T09:00", 60, "in_transit", "Scan", code="X",
+                              location=Location("Wien", None, "1010", "AUT"))))
+    assert stored(shipment)[0].country == "AT"
+
+
+def test_placed_bare_scans_merge_idempotently(merchant, make_shipment):
+    shipment = make_shipment(merchant, number=NUMBER, destination=TO_HONOLULU)
+    scans = [
+        ev("2024-11-22T09:00", None, "out_for_delivery", "Out for delivery", code="OD",
+           location=LOS_ANGELES),
+        ev("2024-11-22T11:30", -300, "in_transit", "Arrived at delivery station", code="AR"),
+        ev("2024-11-21T18:00", None, "in_transit", "In transit", code="IT", location=Location()),
+        ev("2024-11-21T20:00", None, "in_transit", "Departed", code="DP", location=UNPLACED),
+    ]
+    assert merge(shipment, result(*scans)).added == 4
+    snapshot = [(e.fingerprint, e.occurred_at, e.status) for e in stored(shipment)]
+    assert [fp for fp, _, _ in snapshot] == [
+        timeline.fingerprint(scans[i]) for i in (0, 1, 3, 2)]  # IT 04:00Z, DP 06:00Z (Honolulu)
+    for again in (scans, list(reversed(scans))):
+        merged = merge(shipment, result(*again))
+        assert (merged.added, merged.status_changed) == (0, False)
+        assert [(e.fingerprint, e.occurred_at, e.status) for e in stored(shipment)] == snapshot
+    assert count_events(shipment) == 4
 
 
 # --- derived status -----------------------------------------------------------------------------

@@ -5,11 +5,13 @@ from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .carriers.base import CarrierEvent, TrackResult
+from .carriers.parsing import country
 from .models import Shipment, TrackingEvent
 from .models.types import utcnow
 from .signals import shipment_status_changed
 from .status import PROGRESS, Status
 from .text import plain_text
+from .zones import zone_for
 
 MILESTONES = ("ordered", "shipped", "in_transit", "out_for_delivery", "delivered")
 _MILESTONE_OF_STATUS = {
@@ -100,7 +102,7 @@ def merge(shipment: Shipment, result: TrackResult, source: str = "poll") -> Merg
     """
     previous = shipment.status
     known = {e.fingerprint: e for e in shipment.events}
-    fallback_tz = shipment.merchant.timezone if shipment.merchant else "UTC"
+    fallback_tz = shipment.local_zone  # for scans that tell neither an offset nor their place
     added = 0
     for event in result.events:
         key = fingerprint(event)
@@ -131,20 +133,23 @@ def merge(shipment: Shipment, result: TrackResult, source: str = "poll") -> Merg
 
 
 def _new_row(event: CarrierEvent, key: str, fallback_tz: str, source: str) -> TrackingEvent:
+    """The stored event; without an offset, its instant is read in its own place's zone if known."""
     loc = event.location
+    region = plain_text(loc.region, 100) or None
+    country_code = country(plain_text(loc.country, 60))
     return TrackingEvent(
         fingerprint=key,
         occurred_at_local=event.occurred_at_local.replace(tzinfo=None),
         utc_offset_minutes=event.utc_offset_minutes,
-        occurred_at=instant_of(event, fallback_tz),
+        occurred_at=instant_of(event, zone_for(country_code, region) or fallback_tz),
         status=event.status,
         substatus=event.substatus,
         carrier_status_code=(event.carrier_status_code or None),
         description=plain_text(event.description),
         city=plain_text(loc.city, 100) or None,
-        region=plain_text(loc.region, 100) or None,
+        region=region,
         postal_code=plain_text(loc.postal_code, 20) or None,
-        country=(plain_text(loc.country, 2).upper() or None),
+        country=country_code,
         source=source,
         received_at=utcnow(),
     )

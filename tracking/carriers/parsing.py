@@ -6,6 +6,7 @@ from datetime import datetime, timedelta, timezone
 from functools import cache
 
 from babel import Locale
+from babel.core import get_global
 
 from ..status import Status
 from ..text import plain_text
@@ -130,7 +131,7 @@ def country(value) -> str | None:
 
 
 def country_code(value: str) -> str | None:
-    """ISO 3166 alpha-2 code from a code or an English country name; None when unknown."""
+    """ISO 3166 alpha-2 code from an alpha-2 or alpha-3 code or an English name; None when unknown."""
     return _country_codes().get(value.strip().upper())
 
 
@@ -138,6 +139,9 @@ def country_code(value: str) -> str | None:
 def _country_codes() -> dict[str, str]:
     territories = {code: name for code, name in Locale("en").territories.items()
                    if len(code) == 2 and code not in _NOT_COUNTRIES}
-    return {"USA": "US", "UNITED STATES OF AMERICA": "US", "UK": "GB",
+    # CLDR's territory aliases hold the alpha-3 codes (AUT -> AT) and retired ones (UK -> GB).
+    aliases = {alias: codes[0] for alias, codes in get_global("territory_aliases").items()
+               if alias.isalpha() and len(codes) == 1 and codes[0] in territories}
+    return {"UNITED STATES OF AMERICA": "US", **aliases,
             **{name.upper(): code for code, name in territories.items()},
             **{code: code for code in territories}}

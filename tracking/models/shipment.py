@@ -5,6 +5,7 @@ from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
+from ..zones import zone_for
 from .types import UTCDateTime, utcnow
 
 
@@ -73,6 +74,13 @@ class Shipment(db.Model):
         order_by="(TrackingEvent.occurred_at.desc(), TrackingEvent.id.desc())",
     )
 
+    @property
+    def local_zone(self) -> str:
+        """The IANA zone the parcel's days are counted in: the destination's, when its country (and
+        region) tell one; else the merchant's; else UTC."""
+        merchant_zone = self.merchant.timezone if self.merchant else None
+        return zone_for(self.destination_country, self.destination_region) or merchant_zone or "UTC"
+
 
 class TrackingEvent(db.Model):
     __tablename__ = "tracking_events"
@@ -85,7 +93,8 @@ class TrackingEvent(db.Model):
     # The carrier's wall-clock time at the scan, and its UTC offset in minutes when the carrier gave one.
     occurred_at_local = mapped_column(db.DateTime)
     utc_offset_minutes: Mapped[int | None] = mapped_column()
-    # The real instant, for ordering; estimated from the merchant's timezone when the offset is unknown.
+    # The real instant, for ordering. Without an offset, estimated in the zone of the scan's place,
+    # else Shipment.local_zone.
     occurred_at = mapped_column(UTCDateTime, index=True)
     status: Mapped[str] = mapped_column(String(32))
     substatus: Mapped[str | None] = mapped_column(String(40))

@@ -87,7 +87,7 @@ def _ingest_once(provider: str, merchant: Merchant, push: Push, delivery_id: str
                                shipment_id=shipment.id)
     db.session.add(delivery)
     db.session.flush()  # a concurrent redelivery stops here, on the unique constraint
-    earliest, latest = eta_window(push.eta, merchant.timezone)
+    earliest, latest = eta_window(push.eta, shipment.local_zone)
     result = TrackResult(
         push.tracking_number, events=push.events, estimated_delivery_earliest=earliest,
         estimated_delivery_latest=latest, signed_by=push.signed_by,

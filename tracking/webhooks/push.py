@@ -174,8 +174,8 @@ def place(city: Any, region: Any, postal_code: Any, country: str | None) -> Loca
 def eta_window(value: str | None, zone_name: str | None) -> tuple[datetime | None, datetime | None]:
     """(earliest, latest) aware instants for a provider's ETA.
 
-    A date alone is that whole day; a time without an offset is read in the merchant's zone,
-    the same fallback the timeline uses for scans.
+    A date alone is that whole day; a time without an offset is read in `zone_name` (the
+    shipment's local zone: the destination's, else the merchant's, as for scans).
     """
     if not isinstance(value, str) or not value.strip():
         return None, None
