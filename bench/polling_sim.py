@@ -8,13 +8,15 @@ then polls every shipment with each strategy in the same process, each with its 
   timezone, late checks made); first poll at registration; stops when next_poll is None (the
   late check after delivery is counted as a call);
 - fixed 2 h: every 2 hours from registration until a poll sees delivered (what Shippo and karrio do);
-- fixed 30 min: the same every 30 minutes, a freshness reference.
+- fixed 30 min: the same every 30 minutes, a freshness reference;
+- policy-capped: the policy under DHL's cap on polls per shipment per day (the adapter's
+  max_polls_per_day), as the worker applies it to every carrier that declares one.
 No carrier latency, no failed calls, no page-view bumps: polls see every scan made up to their instant.
 
 Figures: carrier calls per delivered shipment, and for every out_for_delivery and every delivered
 scan the delay until the first poll at or after it (when the page can show it), median and p95.
 Targets: policy calls <= 1/3 of fixed 2 h's, with a lower median delay for out-for-delivery and
-for delivered. Always exits 0: the figures are for reading, not for gating.
+for delivered; policy-capped: no shipment over the cap in any 24 h. Always exits 0: the figures are for reading, not for gating.
 """
 import argparse
 import heapq
@@ -29,17 +31,20 @@ from zoneinfo import ZoneInfo
 
 import _fixture  # puts the project root on sys.path
 import sim_timelines as st
+from tracking.carriers.dhl import DHL
 from tracking.polling import policy
 
 TARGET_CALLS_RATIO = 1 / 3
 BASELINE = "fixed-2h"
+DHL_DAILY = DHL.max_polls_per_day  # CARRIERS.md: DHL asks for at most about 10 fetches a day
 STRATEGIES = {  # name: fixed interval in seconds, or None for the policy
     "policy": None,
     "fixed-2h": 2 * 3600,
     "fixed-30m": 30 * 60,
+    "policy-capped": None,
 }
+CAPS = {"policy-capped": DHL_DAILY}  # polls per shipment per 24 h, for the policy strategies
 WATCHED = (st.OUT_FOR_DELIVERY, st.DELIVERED)
-DHL_DAILY = 10  # CARRIERS.md: DHL asks for at most about 10 fetches per shipment per day
 
 
 def percentile(sorted_values: list, p: float) -> float:
@@ -59,6 +64,7 @@ def simulate(ships: list, strategy: str, params: dict, seed: int, policy_tz: str
     `policy_tz`: the zone the policy is told (night, ETA day) instead of each destination's.
     """
     every = STRATEGIES[strategy]
+    cap = CAPS.get(strategy)
     rng = random.Random(f"{seed}-{strategy}-jitter")
     n = len(ships)
     calls = [0] * n
@@ -118,6 +124,7 @@ def simulate(ships: list, strategy: str, params: dict, seed: int, policy_tz: str
             status=status, substatus=substatus, registered_at=registered[i],
             last_event_at=_utc(at) if at is not None else None, eta_earliest=eta,
             timezone=policy_tz or tl.tz, final_checks=max(0, finals[i] - 1),
+            budget=policy.Budget(cap, tuple(_utc(t) for t in w)) if cap else policy.Budget(),
         )
         nxt = policy.next_poll(state, _utc(now), params, rng)
         if nxt is not None:
@@ -142,8 +149,25 @@ def simulate(ships: list, strategy: str, params: dict, seed: int, policy_tz: str
         "busiest_p50": percentile(peaks, 50),
         "busiest_max": peaks[-1],
         "over_dhl": sum(b > DHL_DAILY for b in busiest) / n,
+        "over_cap": sum(b > cap for b in busiest) / n if cap else None,
         "unseen": sum(len(tl.scans) - seen[i] for i, tl in enumerate(ships)),
     }
+
+
+def _print_cap_cost(free: dict, capped: dict) -> None:
+    """What DHL's cap costs: shipments over it (must be none), calls, and delay to seeing news."""
+    print()
+    print(f"policy-capped vs policy (DHL's cap of {DHL_DAILY} polls per shipment in any 24 h, "
+          f"tracking/polling/policy.py allowed_from):")
+    print(f"shipments over the cap in some 24 h:  {capped['over_cap']:.2%} (uncapped: {free['over_dhl']:.1%})"
+          f"   target 0   {'MET' if capped['over_cap'] == 0 else 'MISSED'}")
+    print(f"calls per delivered shipment:         {capped['calls_per_delivered']:.1f} vs "
+          f"{free['calls_per_delivered']:.1f}")
+    for s, label in ((st.OUT_FOR_DELIVERY, "out_for_delivery"), (st.DELIVERED, "delivered")):
+        ours, theirs = capped["delays"][s], free["delays"][s]
+        print(f"delay to seeing {label + ':':<17}   median {percentile(ours, 50) / 60:.1f} vs "
+              f"{percentile(theirs, 50) / 60:.1f} min, p95 {percentile(ours, 95) / 60:.1f} vs "
+              f"{percentile(theirs, 95) / 60:.1f} min (no target)")
 
 
 def main() -> int:
@@ -201,14 +225,14 @@ def main() -> int:
         results[name] = simulate(ships, name, overrides, args.seed, args.policy_timezone)
         timings[name] = time.perf_counter() - t0
 
-    header = (f"{'strategy':<10} {'calls/delivered':>15} {'OFD p50':>8} {'OFD p95':>8} {'DLV p50':>8} {'DLV p95':>8} "
+    header = (f"{'strategy':<13} {'calls/delivered':>15} {'OFD p50':>8} {'OFD p95':>8} {'DLV p50':>8} {'DLV p95':>8} "
               f"{'news/call':>9} {'max 24h p50/max':>15} {f'>{DHL_DAILY}/24h':>8} {'sim s':>6}")
     print("delays in minutes from the scan to the first poll that sees it (OFD: out_for_delivery, DLV: delivered)")
     print(header)
     print("-" * len(header))
     for name, r in results.items():
         ofd, dlv = r["delays"][st.OUT_FOR_DELIVERY], r["delays"][st.DELIVERED]
-        print(f"{name:<10} {r['calls_per_delivered']:>15.1f} {percentile(ofd, 50) / 60:>8.1f} "
+        print(f"{name:<13} {r['calls_per_delivered']:>15.1f} {percentile(ofd, 50) / 60:>8.1f} "
               f"{percentile(ofd, 95) / 60:>8.1f} {percentile(dlv, 50) / 60:>8.1f} {percentile(dlv, 95) / 60:>8.1f} "
               f"{r['useful_share']:>9.0%} {str(r['busiest_p50']) + '/' + str(r['busiest_max']):>15} "
               f"{r['over_dhl']:>8.1%} {timings[name]:>6.1f}")
@@ -220,6 +244,9 @@ def main() -> int:
     for name, r in results.items():
         if r["unseen"]:
             print(f"WARNING: {name} never saw {r['unseen']} scans; its figures are not valid.")
+
+    if "policy" in results and "policy-capped" in results:
+        _print_cap_cost(results["policy"], results["policy-capped"])
 
     if "policy" in results:
         r = results["policy"]

@@ -66,6 +66,8 @@ CIRCUIT_MAX_OPEN_SECONDS = 1800
 # Carrier quotas shared by every worker: "memory://" for one process, "redis://host:6379" for many.
 CARRIER_RATE_LIMIT_STORAGE_URI = "memory://"
 # Per-carrier overrides of the adapters' published limits: {"ups": {"per_second": 5, "per_day": 10000}}.
+# "max_polls_per_day" caps the polls of one shipment in any 24 h ({"dhl": {"max_polls_per_day": 8}};
+# None lifts the adapter's cap). The count is read from poll records: keep POLL_RECORD_DAYS >= 1.
 CARRIER_RATE_LIMITS = {}
 # Longest a worker thread waits for a per-second carrier quota before rescheduling (seconds).
 CARRIER_RATE_LIMIT_MAX_WAIT = 2.0

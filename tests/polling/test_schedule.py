@@ -1,7 +1,7 @@
 """After a poll: stall flag, expiry, the one late check after a final state, poll records, pruning."""
 import json
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
@@ -10,7 +10,7 @@ from tracking.carriers.base import Outcome, TrackResult
 from tracking.extensions import db
 from tracking.models import PollRecord
 from tracking.models.types import utcnow
-from tracking.polling import stall
+from tracking.polling import policy, schedule, stall
 from tracking.polling.poller import drain, prune_records
 
 
@@ -282,3 +282,27 @@ def test_records_go_with_their_shipment(app, install, parcel):
     db.session.delete(shipment)
     db.session.commit()
     assert db.session.query(PollRecord).count() == 0
+
+
+# --- the destination's clock --------------------------------------------------------------------
+
+def test_night_at_the_destination_holds_a_poll_the_merchants_zone_would_not(app, merchant,
+                                                                           make_shipment):
+    # 14:00Z: 10:00 in New York (the shop), 04:00 in Honolulu (the parcel).
+    now = datetime(2024, 6, 12, 14, 0, tzinfo=timezone.utc)
+    parcel = make_shipment(merchant, number="FAKE2", carrier="fake",
+                           destination={"city": "Honolulu", "region": "HI", "country": "US"})
+    parcel.status = "out_for_delivery"
+    db.session.commit()
+    state = schedule.poll_state(reload(parcel))
+    assert state.timezone == "Pacific/Honolulu"
+    in_merchant_zone = replace(state, timezone=merchant.timezone)
+    assert policy.next_poll(in_merchant_zone, now, app.config["POLL_POLICY"]) == \
+        now + timedelta(hours=1)
+    # 05:00 in Honolulu is night there: held to 07:00 HST, 17:00Z.
+    assert policy_next(parcel, now) == datetime(2024, 6, 12, 17, 0, tzinfo=timezone.utc)
+
+
+def test_a_destination_without_a_zone_keeps_the_merchants(app, merchant, parcel):
+    assert (parcel.destination_country, parcel.destination_region) == ("US", None)
+    assert schedule.poll_state(parcel).timezone == "America/New_York"

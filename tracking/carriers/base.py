@@ -101,7 +101,8 @@ class RateLimit:
 class CarrierAdapter:
     """Base class of carrier adapters.
 
-    A real carrier declares its code, name, batch size, limits and settings, and implements
+    A real carrier declares its code, name, batch size, limits (account-wide `rate_limit`, and
+    `max_polls_per_day` per shipment when the carrier asks for one) and settings, and implements
     the pure `build_requests` and `parse` (and `token_request` when it uses OAuth2);
     `track` then does the HTTP through `carriers.http`. The simulated carrier overrides
     `track` itself.
@@ -111,6 +112,8 @@ class CarrierAdapter:
     name: str = ""
     batch_size: int = 1
     rate_limit: RateLimit = RateLimit()
+    # Most polls of one shipment in any 24 h that the carrier accepts; None: no such cap.
+    max_polls_per_day: int | None = None
     default_base_url: str = ""
     required_settings: tuple[str, ...] = ()
     uses_oauth: bool = False

@@ -80,6 +80,7 @@ class DHL(CarrierAdapter):
     name = "DHL"
     batch_size = 1
     rate_limit = RateLimit(per_second=1, per_day=250)
+    max_polls_per_day = 10  # DHL asks for at most about 10 fetches per shipment per day
     default_base_url = "https://api-eu.dhl.com"
     required_settings = ("api_key",)
     uses_oauth = False

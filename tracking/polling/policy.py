@@ -5,7 +5,7 @@ call `next_poll` with the same parameters (config key POLL_POLICY), so what is m
 what runs.
 """
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -36,6 +36,8 @@ DEFAULTS = {
     "time_scale": 1,  # divide every wait by this (the demo plays an hour in seconds)
 }
 
+DAY = timedelta(days=1)  # a carrier's cap counts polls in any 24 h, in real time (never time_scale'd)
+
 _BY_STATUS = {
     Status.INFO_RECEIVED: "info_received_minutes",
     Status.IN_TRANSIT: "in_transit_minutes",
@@ -47,6 +49,25 @@ _BY_STATUS = {
 
 
 @dataclass(frozen=True)
+class Budget:
+    """A carrier's cap on polls of one shipment in any 24 h, and the polls made in the last 24 h."""
+
+    per_day: int | None = None  # None: the carrier sets no cap
+    polls: tuple[datetime, ...] = ()  # every fetch counts, answered or failed
+
+    def with_poll(self, at: datetime) -> "Budget":
+        """The budget once one more poll has been made at `at`."""
+        return replace(self, polls=(*self.polls, at))
+
+    def frees_at(self, now: datetime) -> datetime:
+        """The soonest instant from `now` at which one more poll keeps every 24 h within the cap."""
+        recent = sorted(t for t in self.polls if t > now - DAY)
+        if not self.per_day or len(recent) < self.per_day:
+            return now
+        return recent[-self.per_day] + DAY  # when the poll that fills the window leaves it
+
+
+@dataclass(frozen=True)
 class PollState:
     """What the policy looks at; the worker builds it from a Shipment, the simulator from its own."""
 
@@ -55,8 +76,9 @@ class PollState:
     registered_at: datetime
     last_event_at: datetime | None
     eta_earliest: datetime | None
-    timezone: str  # where the parcel is going (the merchant's until destinations carry one)
+    timezone: str  # where the parcel is going (the merchant's when its destination tells no zone)
     final_checks: int = 0  # late checks already made after a final state
+    budget: Budget = field(default_factory=Budget)  # the poll just made included
 
 
 def interval(state: PollState, now: datetime, p: dict) -> timedelta | None:
@@ -85,7 +107,40 @@ def next_poll(state: PollState, now: datetime, params: dict | None = None,
     moment = after_night(wanted, state.timezone, p)
     if moment != wanted and p["jitter"]:  # held over the night: do not all wake at 07:00 sharp
         moment += timedelta(minutes=p["morning_spread_minutes"] * (rng or random).random())
-    return min(moment, _eta_morning(state, now, p) or moment)
+    moment = min(moment, _eta_morning(state, now, p) or moment)
+    floor = allowed_from(state.budget, now, state.timezone, p)
+    return moment if moment >= floor else after_night(floor, state.timezone, p)
+
+
+def allowed_from(budget: Budget, now: datetime, tz: str, p: dict) -> datetime:
+    """The soonest next poll a carrier's cap allows: `now` when the carrier sets none.
+
+    Never over the cap in any 24 h, and paced: what is left of the budget is spread evenly up
+    to the destination's night. Hourly polls on the delivery day would otherwise spend a cap of
+    10 by noon and leave the afternoon, when many parcels arrive, blind until the window frees
+    a poll; evenly spaced polls see a delivery soonest whenever in the day it comes.
+    """
+    p = {**DEFAULTS, **p}
+    if not budget.per_day or not budget.polls:
+        return now
+    last = max(budget.polls)
+    day_end = _night_start(last, tz, p) - timedelta(minutes=1)  # the last poll still sees the day
+    # Polls made before day_end - DAY will have left the window by then: they do not count.
+    left = budget.per_day - sum(t > day_end - DAY for t in budget.polls)
+    paced = last + (day_end - last) / left if left > 0 else last
+    return max(now, paced, budget.frees_at(now))
+
+
+def _night_start(moment: datetime, tz: str, p: dict) -> datetime:
+    """The start of the destination's next night after `moment` (a day later if it has none)."""
+    if p["night_start_hour"] == p["night_end_hour"]:
+        return moment + DAY
+    zone = ZoneInfo(tz)
+    local = moment.astimezone(zone)
+    night = datetime.combine(local.date(), time(p["night_start_hour"]), zone)
+    if night <= moment:
+        night = datetime.combine(local.date() + timedelta(days=1), time(p["night_start_hour"]), zone)
+    return night.astimezone(moment.tzinfo)
 
 
 def jittered(wait: timedelta, jitter: float, rng: random.Random | None = None) -> timedelta:
@@ -128,13 +183,15 @@ def _is_eta_day(state: PollState, now: datetime) -> bool:
 
 
 def bumped(next_poll_at: datetime | None, last_polled_at: datetime | None, now: datetime,
-           params: dict | None = None, explicit: bool = False) -> datetime | None:
+           params: dict | None = None, explicit: bool = False,
+           not_before: datetime | None = None) -> datetime | None:
     """An earlier poll time after a page view (or an explicit refresh), or None to leave it be.
 
     Bounded: a view polls no sooner than `view_bump_seconds` and not at all for a shipment
     polled within `view_bump_min_interval_seconds`; a refresh polls now unless polled within
     `refresh_min_interval_seconds`. So a reload loop cannot hammer a carrier. A view leaves a
     shipment that is done being polled (None) alone; a refresh polls it once more.
+    `not_before` (`allowed_from` for a carrier with a cap) holds either back within the cap.
     """
     p = {**DEFAULTS, **(params or {})}
     if next_poll_at is None and not explicit:
@@ -144,4 +201,5 @@ def bumped(next_poll_at: datetime | None, last_polled_at: datetime | None, now: 
     if last_polled_at and now - last_polled_at < min_interval:
         return None
     soon = now if explicit else now + timedelta(seconds=p["view_bump_seconds"] / p["time_scale"])
+    soon = max(soon, not_before or soon)
     return soon if next_poll_at is None or next_poll_at > soon else None

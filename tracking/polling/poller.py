@@ -17,6 +17,7 @@ from ..models import CarrierAccount, PollRecord, Shipment
 from ..models.types import utcnow
 from ..status import is_final
 from . import circuit, metrics, quota
+from .policy import Budget
 from .claim import claim_due, lock_all_still_ours, lock_if_still_ours, new_claim_token
 from .schedule import after_failure, after_success, defer
 
@@ -55,6 +56,7 @@ class Job:
     account: str
     shipment_ids: tuple[int, ...]
     requests: tuple[TrackRequest, ...]
+    budgets: tuple[Budget, ...]  # each shipment's polls under the carrier's cap per day
 
     @property
     def circuit_key(self) -> str:
@@ -117,12 +119,27 @@ def plan_jobs(claimed: list[Shipment], now: datetime, summary: PollSummary) -> l
             for shipment in group:
                 _fail(shipment, Outcome.NOT_CONFIGURED, problem, None, now, summary)
             continue
+        budgets = quota.budgets((s.id for s in group), quota.max_polls_per_day(adapter), now)
+        group = [s for s in group if _within_cap(s, budgets[s.id], now, summary)]
         size = max(1, adapter.batch_size)
         for start in range(0, len(group), size):
             batch = group[start:start + size]
             jobs.append(Job(code, account, tuple(s.id for s in batch),
-                            tuple(TrackRequest(s.tracking_number, s.created_at) for s in batch)))
+                            tuple(TrackRequest(s.tracking_number, s.created_at) for s in batch),
+                            tuple(budgets[s.id] for s in batch)))
     return jobs
+
+
+def _within_cap(shipment: Shipment, budget: Budget, now: datetime, summary: PollSummary) -> bool:
+    """Whether one more poll keeps the carrier's cap per day; if not, hand the shipment back.
+
+    The schedule already keeps to the cap; this catches an agent's re-poll now.
+    """
+    frees_at = budget.frees_at(now)
+    if frees_at > now:
+        defer(shipment, frees_at)
+        summary.by_outcome["rate_limited"] += 1
+    return frees_at <= now
 
 
 def _accounts_of(claimed: list[Shipment]) -> dict[tuple[int, str], CarrierAccount]:
@@ -194,9 +211,9 @@ def _store_job(job: Job, pairs: list, token: str, now: datetime, summary: PollSu
     part = PollSummary()  # counted only once the commit went through
     try:
         held = {s.id: s for s in lock_all_still_ours(job.shipment_ids, token)}
-        for shipment_id, result in pairs:
+        for (shipment_id, result), budget in zip(pairs, job.budgets):
             if shipment_id in held:
-                _apply(held[shipment_id], result, now, part)
+                _apply(held[shipment_id], result, now, part, budget)
             else:
                 log.warning("claim on shipment %s was taken over; result dropped", shipment_id)
         db.session.commit()
@@ -204,12 +221,12 @@ def _store_job(job: Job, pairs: list, token: str, now: datetime, summary: PollSu
     except Exception:
         log.exception("could not store a %s batch at once; storing one by one", job.carrier)
         db.session.rollback()
-        for shipment_id, result in pairs:
-            _store(shipment_id, job.carrier, result, token, now, summary)
+        for (shipment_id, result), budget in zip(pairs, job.budgets):
+            _store(shipment_id, job.carrier, result, token, now, summary, budget)
 
 
 def _store(shipment_id: int, carrier: str, result: TrackResult, token: str, now: datetime,
-           summary: PollSummary) -> None:
+           summary: PollSummary, budget: Budget) -> None:
     """Merge one result (or record its failure) and reschedule, in its own transaction."""
     part = PollSummary()
     try:
@@ -218,7 +235,7 @@ def _store(shipment_id: int, carrier: str, result: TrackResult, token: str, now:
             log.warning("claim on shipment %s was taken over; result dropped", shipment_id)
             db.session.rollback()
             return
-        _apply(shipment, result, now, part)
+        _apply(shipment, result, now, part, budget)
         db.session.commit()
         summary.add(part)
     except Exception as exc:
@@ -226,19 +243,21 @@ def _store(shipment_id: int, carrier: str, result: TrackResult, token: str, now:
         db.session.rollback()
         shipment = lock_if_still_ours(shipment_id, token)
         if shipment is not None:
-            _fail(shipment, Outcome.BAD_RESPONSE, f"result not stored: {exc}", None, now, summary)
+            _fail(shipment, Outcome.BAD_RESPONSE, f"result not stored: {exc}", None, now, summary,
+                  budget)
             db.session.commit()
 
 
-def _apply(shipment: Shipment, result: TrackResult, now: datetime, part: PollSummary) -> None:
+def _apply(shipment: Shipment, result: TrackResult, now: datetime, part: PollSummary,
+           budget: Budget) -> None:
     """Merge a result into a locked shipment, or count its failure; reschedule it. No commit."""
     if Outcome(result.outcome).is_failure:
-        _fail(shipment, result.outcome, result.detail, result.retry_after, now, part)
+        _fail(shipment, result.outcome, result.detail, result.retry_after, now, part, budget)
         _record(shipment, result, 0, now)
         return
     was_final = is_final(shipment.status, shipment.substatus)
     merged = timeline.merge(shipment, result)
-    after_success(shipment, now, was_final)
+    after_success(shipment, now, was_final, budget)
     _record(shipment, result, merged.added, now)
     part.polled += 1
     part.by_outcome[str(result.outcome)] += 1
@@ -247,12 +266,12 @@ def _apply(shipment: Shipment, result: TrackResult, now: datetime, part: PollSum
 
 
 def _fail(shipment: Shipment, outcome: str, detail: str | None, retry_after: float | None,
-          now: datetime, summary: PollSummary) -> None:
+          now: datetime, summary: PollSummary, budget: Budget = Budget()) -> None:
     """Count a failed poll on the shipment and reschedule it (the caller commits)."""
     summary.errors += 1
     summary.by_outcome[str(outcome)] += 1
     shipment.last_poll_error = f"{outcome}: {detail}"[:1000] if detail else str(outcome)
-    after_failure(shipment, now, retry_after)
+    after_failure(shipment, now, retry_after, budget)
 
 
 def _defer_all(job: Job, token: str, until: datetime, reason: str, summary: PollSummary) -> None:

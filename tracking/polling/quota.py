@@ -1,14 +1,20 @@
 """Carrier rate limits shared by all workers (the `limits` library: memory or Redis storage)."""
 import threading
 import time
+from collections import defaultdict
+from collections.abc import Iterable
 from datetime import datetime, timedelta, timezone
 
 from flask import current_app
 from limits import RateLimitItemPerDay, RateLimitItemPerSecond
 from limits.storage import storage_from_string
 from limits.strategies import FixedWindowRateLimiter, MovingWindowRateLimiter
+from sqlalchemy import select
 
 from ..carriers.base import CarrierAdapter
+from ..extensions import db
+from ..models import PollRecord
+from .policy import DAY, Budget
 
 
 _setup_lock = threading.Lock()
@@ -35,6 +41,30 @@ def limits_for(adapter: CarrierAdapter) -> tuple[float | None, int | None]:
     per_second = override.get("per_second", adapter.rate_limit.per_second)
     per_day = override.get("per_day", adapter.rate_limit.per_day)
     return per_second, per_day
+
+
+def max_polls_per_day(adapter: CarrierAdapter | type[CarrierAdapter] | None) -> int | None:
+    """A carrier's cap on polls per shipment in any 24 h; configuration overrides the adapter."""
+    if adapter is None:
+        return None
+    override = current_app.config["CARRIER_RATE_LIMITS"].get(adapter.code, {})
+    return override.get("max_polls_per_day", adapter.max_polls_per_day)
+
+
+def budgets(shipment_ids: Iterable[int], per_day: int | None, now: datetime) -> dict[int, Budget]:
+    """Each shipment's budget under a cap of `per_day` polls in any 24 h, in one query for all.
+
+    Poll records are the count (every fetch has one, answered or failed); none is read when
+    the carrier sets no cap.
+    """
+    ids = list(shipment_ids)
+    polls = defaultdict(list)
+    if per_day and ids:
+        rows = db.session.execute(select(PollRecord.shipment_id, PollRecord.polled_at).where(
+            PollRecord.shipment_id.in_(ids), PollRecord.polled_at > now - DAY))
+        for shipment_id, polled_at in rows:
+            polls[shipment_id].append(polled_at)
+    return {i: Budget(per_day, tuple(polls[i])) for i in ids}
 
 
 def acquire(adapter: CarrierAdapter, key: str) -> datetime | None:
