@@ -48,8 +48,9 @@ JOURNEY = (
 
 @pytest.fixture
 def shipment(merchant, make_shipment):
-    """A fresh shipment of a merchant in America/New_York."""
-    return make_shipment(merchant, number=NUMBER)
+    """A fresh shipment of a merchant in America/New_York, to a destination that tells no zone
+    (a country of several, no state or ZIP code): scans without a place are read in New York."""
+    return make_shipment(merchant, number=NUMBER, destination={"country": "US"})
 
 
 def stored(shipment: Shipment) -> list[TrackingEvent]:
@@ -192,7 +193,7 @@ def test_missing_offset_is_estimated_in_the_merchants_timezone(shipment, local, 
 
 def test_missing_offset_uses_each_merchants_own_timezone(make_merchant, make_shipment):
     tokyo = make_merchant("tokyo-shop", timezone="Asia/Tokyo")
-    shipment = make_shipment(tokyo, number=NUMBER)
+    shipment = make_shipment(tokyo, number=NUMBER, destination={"country": "US"})
     merge(shipment, result(ev("2024-01-15T09:00", None, "in_transit", "Scan", code="X",
                               location=UNPLACED)))
     [row] = stored(shipment)
@@ -258,7 +259,7 @@ def test_ties_at_the_same_instant_do_not_depend_on_payload_order(shipment, make_
 
 def test_unknown_merchant_timezone_falls_back_to_utc(make_merchant, make_shipment):
     odd = make_merchant("odd-shop", timezone="Mars/Olympus_Mons")
-    shipment = make_shipment(odd, number=NUMBER)
+    shipment = make_shipment(odd, number=NUMBER, destination={"country": "US"})
     merge(shipment, result(ev("2024-01-15T09:00", None, "in_transit", "Scan", code="X",
                               location=UNPLACED)))
     [row] = stored(shipment)
@@ -297,11 +298,12 @@ def test_bare_scan_in_los_angeles_orders_after_an_earlier_offset_scan(shipment):
     (Location(), {"country": "US", "region": "California"}, "America/Los_Angeles"),
     (Location(), {"country": "US"}, "America/New_York"),  # neither tells: the merchant
     (Location("Reno", None, None, "US"), None, "America/New_York"),
+    (Location(), {"postal_code": "97205", "country": "US"}, "America/Los_Angeles"),  # ZIP for state
+    (Location("Reno", None, "89501", "US"), TO_HONOLULU, "America/Los_Angeles"),  # its own ZIP
 ])
 def test_bare_scan_is_read_in_its_place_else_destination_else_merchant(
         merchant, make_shipment, place, destination, zone):
-    shipment = make_shipment(merchant, number=NUMBER,
-                             destination=destination or {"postal_code": "97205", "country": "US"})
+    shipment = make_shipment(merchant, number=NUMBER, destination=destination or {"country": "US"})
     merge(shipment, result(ev("2024-01-15T09:00", None, "in_transit", "Scan", code="X",
                               location=place)))
     [row] = stored(shipment)

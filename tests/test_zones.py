@@ -84,3 +84,33 @@ def test_alpha3_codes_and_names(country, region, zone):
 ])
 def test_unknown_or_ambiguous_is_none(country, region):
     assert zone_for(country, region) is None
+
+
+@pytest.mark.parametrize("zip_code, state, zone", [
+    ("97205", "OR", "America/Los_Angeles"), ("10001", "NY", "America/New_York"),
+    ("60601-1234", "IL", "America/Chicago"), ("96813", "HI", "Pacific/Honolulu"),
+    ("99501", "AK", "America/Anchorage"), ("85004", "AZ", "America/Phoenix"),
+    ("00901", "PR", "America/Puerto_Rico"), ("73301", "TX", "America/Chicago"),
+    ("02108", "MA", "America/New_York"), ("80202", "CO", "America/Denver"),
+])
+def test_a_us_zip_code_stands_in_for_a_missing_state(zip_code, state, zone):
+    from tracking.zones import us_state_of_zip
+    assert us_state_of_zip(zip_code) == state
+    assert zone_for("US", None, zip_code) == zone
+    assert zone_for("US", "NY", zip_code) == "America/New_York"  # a given state wins
+
+
+@pytest.mark.parametrize("zip_code", [None, "", "9720", "ABCDE", "SW1A 1AA", "00000", "  "])
+def test_what_is_not_a_known_zip_code_tells_nothing(zip_code):
+    from tracking.zones import us_state_of_zip
+    assert us_state_of_zip(zip_code) is None
+    assert zone_for("US", None, zip_code) is None
+    assert zone_for("GB", None, zip_code) == "Europe/London"  # only US ZIP codes are read
+
+
+def test_every_zip_range_names_a_state_of_the_table():
+    from tracking.zones import REGION_ZONES, US_ZIP3_STATES
+    codes = {names[0] for _zone, *names in REGION_ZONES["US"]}
+    assert {state for _low, _high, state in US_ZIP3_STATES} <= codes
+    ranges = sorted((low, high) for low, high, _state in US_ZIP3_STATES)
+    assert all(a[1] < b[0] for a, b in zip(ranges, ranges[1:]))  # no overlaps

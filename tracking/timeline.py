@@ -136,19 +136,20 @@ def _new_row(event: CarrierEvent, key: str, fallback_tz: str, source: str) -> Tr
     """The stored event; without an offset, its instant is read in its own place's zone if known."""
     loc = event.location
     region = plain_text(loc.region, 100) or None
+    postal_code = plain_text(loc.postal_code, 20) or None
     country_code = country(plain_text(loc.country, 60))
     return TrackingEvent(
         fingerprint=key,
         occurred_at_local=event.occurred_at_local.replace(tzinfo=None),
         utc_offset_minutes=event.utc_offset_minutes,
-        occurred_at=instant_of(event, zone_for(country_code, region) or fallback_tz),
+        occurred_at=instant_of(event, zone_for(country_code, region, postal_code) or fallback_tz),
         status=event.status,
         substatus=event.substatus,
         carrier_status_code=(event.carrier_status_code or None),
         description=plain_text(event.description),
         city=plain_text(loc.city, 100) or None,
         region=region,
-        postal_code=plain_text(loc.postal_code, 20) or None,
+        postal_code=postal_code,
         country=country_code,
         source=source,
         received_at=utcnow(),

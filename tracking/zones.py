@@ -118,15 +118,46 @@ REGION_ZONES = {
 }
 
 
-def zone_for(country: str | None, region: str | None = None) -> str | None:
+# US ZIP codes by their first three digits (the USPS sectional centers) -> state, as ranges.
+# Enough to tell a destination's state, and so its zone, when an order gives a ZIP and no state.
+US_ZIP3_STATES = (
+    (5, 5, "NY"), (6, 7, "PR"), (8, 8, "VI"), (9, 9, "PR"), (10, 27, "MA"), (28, 29, "RI"),
+    (30, 38, "NH"), (39, 49, "ME"), (50, 54, "VT"), (55, 55, "MA"), (56, 59, "VT"),
+    (60, 69, "CT"), (70, 89, "NJ"), (100, 149, "NY"), (150, 196, "PA"), (197, 199, "DE"),
+    (200, 205, "DC"), (206, 219, "MD"), (220, 246, "VA"), (247, 268, "WV"), (270, 289, "NC"),
+    (290, 299, "SC"), (300, 319, "GA"), (320, 349, "FL"), (350, 369, "AL"), (370, 385, "TN"),
+    (386, 397, "MS"), (398, 399, "GA"), (400, 427, "KY"), (430, 459, "OH"), (460, 479, "IN"),
+    (480, 499, "MI"), (500, 528, "IA"), (530, 549, "WI"), (550, 567, "MN"), (569, 569, "DC"),
+    (570, 577, "SD"), (580, 588, "ND"), (590, 599, "MT"), (600, 629, "IL"), (630, 658, "MO"),
+    (660, 679, "KS"), (680, 693, "NE"), (700, 715, "LA"), (716, 729, "AR"), (730, 732, "OK"),
+    (733, 733, "TX"), (734, 749, "OK"), (750, 799, "TX"), (800, 816, "CO"), (820, 831, "WY"),
+    (832, 838, "ID"), (840, 847, "UT"), (850, 865, "AZ"), (870, 884, "NM"), (885, 885, "TX"),
+    (889, 898, "NV"), (900, 961, "CA"), (967, 968, "HI"), (969, 969, "GU"), (970, 979, "OR"),
+    (980, 994, "WA"), (995, 999, "AK"),
+)
+
+
+def us_state_of_zip(postal_code: str | None) -> str | None:
+    """The state of a US ZIP code (`97205`, `97205-1234`), or None when it is not one."""
+    digits = (postal_code or "").strip()[:5]
+    if len(digits) != 5 or not digits.isdigit():
+        return None
+    prefix = int(digits[:3])
+    return next((state for low, high, state in US_ZIP3_STATES if low <= prefix <= high), None)
+
+
+def zone_for(country: str | None, region: str | None = None, postal_code: str | None = None) -> str | None:
     """The IANA zone of a place, or None when the country (and region) do not tell one.
 
     `country` is an ISO alpha-2 or alpha-3 code or an English name; `region` a state or
-    province code (`CA`, `US-CA`) or name, in any case and with or without accents.
+    province code (`CA`, `US-CA`) or name, in any case and with or without accents; for the
+    US, a ZIP code stands in for a missing state.
     """
     code = country_code(country) if country else None
     if code is None:
         return None
+    if code == "US" and not region:
+        region = us_state_of_zip(postal_code)
     if code in REGION_ZONES:
         zone = _region_index(code).get(_key(region, code)) if region else None
     else:

@@ -303,6 +303,9 @@ def test_night_at_the_destination_holds_a_poll_the_merchants_zone_would_not(app,
     assert policy_next(parcel, now) == datetime(2024, 6, 12, 17, 0, tzinfo=timezone.utc)
 
 
-def test_a_destination_without_a_zone_keeps_the_merchants(app, merchant, parcel):
-    assert (parcel.destination_country, parcel.destination_region) == ("US", None)
-    assert schedule.poll_state(parcel).timezone == "America/New_York"
+def test_a_destination_without_a_zone_keeps_the_merchants(app, merchant, parcel, make_shipment):
+    assert (parcel.destination_country, parcel.destination_region, parcel.destination_postal_code) == \
+        ("US", None, "97205")
+    assert schedule.poll_state(parcel).timezone == "America/Los_Angeles"  # the ZIP tells Oregon
+    vague = make_shipment(merchant, number="FAKE2", carrier="fake", destination={"country": "US"})
+    assert schedule.poll_state(vague).timezone == "America/New_York"  # nothing tells: the shop's

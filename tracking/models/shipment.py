@@ -79,7 +79,8 @@ class Shipment(db.Model):
         """The IANA zone the parcel's days are counted in: the destination's, when its country (and
         region) tell one; else the merchant's; else UTC."""
         merchant_zone = self.merchant.timezone if self.merchant else None
-        return zone_for(self.destination_country, self.destination_region) or merchant_zone or "UTC"
+        return (zone_for(self.destination_country, self.destination_region, self.destination_postal_code)
+                or merchant_zone or "UTC")
 
 
 class TrackingEvent(db.Model):
