@@ -6,10 +6,10 @@ from flask.views import MethodView
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 from sqlalchemy import select
 
-from ..extensions import db
 from ..models import Product
 from ..offers.catalogue import MAX_BATCH, ProductIn, duplicate_skus, upsert
-from .routes import _decode_cursor, _encode_cursor, blp
+from .pagination import page_of
+from .routes import blp
 from .schemas import Text
 
 
@@ -79,13 +79,8 @@ class Products(MethodView):
         for name in ("sku", "category", "in_stock"):
             if name in args:
                 query = query.where(getattr(Product, name) == args[name])
-        if "cursor" in args:
-            query = query.where(Product.id < _decode_cursor(args["cursor"]))
-        limit = args["limit"]
-        rows = list(db.session.scalars(query.order_by(Product.id.desc()).limit(limit + 1)))
-        page = rows[:limit]
-        return {"data": page,
-                "next_cursor": _encode_cursor(page[-1].id) if len(rows) > limit else None}
+        page, next_cursor = page_of(query, Product.id, args)
+        return {"data": page, "next_cursor": next_cursor}
 
     @larger_body
     @blp.arguments(ProductBatchIn)

@@ -1,7 +1,4 @@
 """REST API v1: register, list, read and refresh shipments."""
-import base64
-import binascii
-
 from flask import current_app, g, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
@@ -16,14 +13,12 @@ from ..models.types import utcnow
 from .. import shipments as registry
 from ..polling.schedule import bring_forward
 from .auth import authenticate, rate_limit_key
+from .pagination import MAX_ID, page_of
 from .problems import MEDIA_TYPE, Problem
 from .schemas import (
     ProblemOut, ShipmentIn, ShipmentOut, ShipmentPage, ShipmentQuery, normalise_number,
 )
 from .serialize import shipment_dict
-
-# Ids are INTEGER columns: a larger one in a path or cursor names nothing (and would overflow).
-MAX_ID = 2**31 - 1
 
 blp = Blueprint("api", __name__, url_prefix="/api/v1", description="Shipments and their tracking")
 blp.before_request(authenticate)
@@ -66,22 +61,6 @@ def _choose_carrier(data: dict) -> str:
     return code
 
 
-def _encode_cursor(last_id: int) -> str:
-    return base64.urlsafe_b64encode(f"id:{last_id}".encode()).decode().rstrip("=")
-
-
-def _decode_cursor(cursor: str) -> int:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        kind, _, value = raw.partition(":")
-        if kind == "id" and value.isascii() and value.isdigit() and int(value) <= MAX_ID:
-            return int(value)
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        pass
-    raise Problem(422, "Unprocessable Content", "The cursor is not one this API gave out.",
-                  errors=[{"field": "cursor", "message": "Invalid cursor."}])
-
-
 @blp.route("/shipments")
 class Shipments(MethodView):
     @blp.arguments(ShipmentQuery, location="query")
@@ -96,15 +75,8 @@ class Shipments(MethodView):
             query = query.join(Order).where(Order.number == args["order_number"])
         if "status" in args:
             query = query.where(Shipment.status == args["status"])
-        if "cursor" in args:
-            query = query.where(Shipment.id < _decode_cursor(args["cursor"]))
-        limit = args["limit"]
-        rows = list(db.session.scalars(query.order_by(Shipment.id.desc()).limit(limit + 1)))
-        page = rows[:limit]
-        return {
-            "data": [shipment_dict(s, with_events=False) for s in page],
-            "next_cursor": _encode_cursor(page[-1].id) if len(rows) > limit else None,
-        }
+        page, next_cursor = page_of(query, Shipment.id, args)
+        return {"data": [shipment_dict(s, with_events=False) for s in page], "next_cursor": next_cursor}
 
     @blp.arguments(ShipmentIn)
     @blp.response(201, ShipmentOut)
