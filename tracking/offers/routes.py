@@ -13,8 +13,7 @@ from flask_babel import get_locale
 from ..extensions import db
 from ..models.types import utcnow
 from ..pages.render_cache import RenderCache
-from ..pages.routes import page_state, use_merchant
-from ..pages.view import is_late
+from ..pages.routes import page_state, render_key, use_merchant
 from ..useragents import is_shopper_request
 from . import clicks, impressions
 from .select import choose_slots, shipment_for_token
@@ -35,8 +34,7 @@ def slots(token: str):
     state = page_state(token)
     now = utcnow()
     embed = request.args.get("embed") == "1"
-    key = (token, str(get_locale()), request.args.get("lang"), embed, state[9], state[12],
-           is_late(state[4], state[1], state[2], now), state[3], now.date())
+    key = render_key(state, now, token, embed, now.date())  # the day: days since delivery
     cached = offers_cache.get(key)
     if cached is None:
         shipment = shipment_for_token(token)

@@ -39,8 +39,9 @@ def _page_state_query():
     return (
         select(Shipment.id, Shipment.status, Shipment.substatus, Shipment.stalled,
                Shipment.estimated_delivery_latest, Shipment.locale, Order.locale,
-               Merchant.default_locale, Merchant.timezone, order_version,
-               Shipment.next_poll_at, Shipment.last_polled_at, Merchant.updated_at,
+               Merchant.default_locale, Merchant.timezone, order_version.label("order_version"),
+               Shipment.next_poll_at, Shipment.last_polled_at,
+               Merchant.updated_at.label("merchant_version"),
                Shipment.merchant_id, Merchant.locales_offered)
         .join(Order, Order.id == Shipment.order_id).join(Merchant, Merchant.id == Shipment.merchant_id)
         .where(Shipment.public_token == bindparam("token"))
@@ -62,17 +63,23 @@ def page_state(token: str):
     return row
 
 
+def render_key(state, now, *parts) -> tuple:
+    """What a cached rendering of a shipment's page (or of a partial of it) depends on: `parts`,
+    the language, the versions of the order's shipments and of the merchant (branding, offers,
+    catalogue), and lateness and stall, which move with the clock rather than with a write."""
+    return (*parts, str(get_locale()), request.args.get("lang"), state.order_version,
+            is_late(state.estimated_delivery_latest, state.status, state.substatus, now),
+            state.stalled, state.merchant_version)
+
+
 def _render_page(token: str, template: str):
     """The page or partial, from the render cache when nothing it shows has changed."""
     state = page_state(token)
     now = utcnow()
-    shipment_id, status_, substatus, stalled, latest = state[:5]
-    bring_forward(shipment_id, state.next_poll_at, state.last_polled_at, now)  # someone is looking
-    key = (template, token, str(get_locale()), request.args.get("lang"), state[9],
-           is_late(latest, status_, substatus, now), stalled, state[12])  # 12: branding version
-    body = page_cache.get(key)
+    bring_forward(state.id, state.next_poll_at, state.last_polled_at, now)  # someone is looking
+    body = page_cache.get(key := render_key(state, now, template, token))
     if body is None:
-        shipment = db.session.get(Shipment, shipment_id)
+        shipment = db.session.get(Shipment, state.id)
         use_merchant(shipment.merchant, g.order_locale)
         body = render_template(template, **shipment_view(shipment)).encode()
         page_cache.put(key, body)
