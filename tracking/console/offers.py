@@ -5,10 +5,11 @@ from sqlalchemy import delete, select
 
 from ..extensions import db
 from ..models import Offer, OfferAttribution, OfferClick, OfferImpressionDay, OfferVariant
+from ..models.merchant import move_page_version
 from ..models.types import utcnow
 from ..offers import reports
 from ..pages.branding import offered_locales
-from .access import MANAGERS, current_merchant, login_required_role, own_or_404, scoped
+from .access import MANAGERS, current_merchant, current_merchant_id, login_required_role, own_or_404, scoped
 from .blueprint import bp
 from .forms import PostForm
 from .offers_forms import KIND_NAMES, PLACEMENT_NAMES, OfferForm, variant_form
@@ -17,7 +18,7 @@ from .offers_forms import KIND_NAMES, PLACEMENT_NAMES, OfferForm, variant_form
 def _commit() -> None:
     """Save, and move the merchant's page version on: cached tracking pages decide from it
     whether to hold the offers placeholder, so a first offer shows (and a last one goes) at once."""
-    current_merchant().updated_at = utcnow()
+    move_page_version(current_merchant_id(), utcnow())
     db.session.commit()
 
 

@@ -1,8 +1,9 @@
 """Merchants, their branding, and the API keys that act for them."""
 import hashlib
 import secrets
+from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, String, Text
+from sqlalchemy import JSON, ForeignKey, String, Text, update
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -38,6 +39,16 @@ class Merchant(db.Model):
     updated_at = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     api_keys: Mapped[list["ApiKey"]] = relationship(back_populates="merchant")
+
+
+def move_page_version(merchant_id: int, at: datetime) -> None:
+    """Mark every cached shopper page of the merchant out of date (the caller commits).
+
+    Cached tracking pages and offers key on `Merchant.updated_at` (pages.routes.render_key): a
+    change they show that is not on the merchant's row (offers, catalogue, recommendations)
+    moves it. The UPDATE also locks the row until the transaction ends.
+    """
+    db.session.execute(update(Merchant).where(Merchant.id == merchant_id).values(updated_at=at))
 
 
 def hash_api_key(raw: str) -> str:

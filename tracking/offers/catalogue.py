@@ -10,7 +10,8 @@ from sqlalchemy.exc import IntegrityError
 
 from ..api.schemas import MAX_PRICE, Text
 from ..extensions import db
-from ..models import Merchant, Product
+from ..models import Product
+from ..models.merchant import move_page_version
 from ..models.types import utcnow
 
 MAX_BATCH = 1000  # products per API request
@@ -155,8 +156,7 @@ def _existing_ids(merchant_id: int, skus: list[str]) -> dict[str, int]:
 def _write(merchant_id: int, products: list[dict]) -> UpsertResult:
     existing = _existing_ids(merchant_id, [p["sku"] for p in products])
     now = utcnow()
-    # Pages cache offers by the merchant's version: a change of stock or price shows at once.
-    db.session.execute(update(Merchant).where(Merchant.id == merchant_id).values(updated_at=now))
+    move_page_version(merchant_id, now)  # a change of stock or price shows on cached pages at once
     new_rows, changed_rows = [], []
     for product in products:
         row = {name: product.get(name) for name in FIELDS}

@@ -23,10 +23,11 @@ from itertools import combinations, groupby
 from operator import itemgetter
 
 from flask import current_app
-from sqlalchemy import delete, func, insert, or_, select, update
+from sqlalchemy import delete, func, insert, or_, select
 
 from ..extensions import db
 from ..models import LineItem, Merchant, Order, Product, ProductRecommendation, RecommendationRun
+from ..models.merchant import move_page_version
 from ..models.types import utcnow
 from .catalogue import chunks
 
@@ -138,9 +139,8 @@ def build_rows(merchant_id: int, history: History, catalogue: list, per_product:
 
 def _replace(merchant_id: int, rows: list[dict], run: dict) -> None:
     """Swap the merchant's rows in one transaction, one writer per merchant at a time (the
-    update locks the merchant's row, and moves its version so cached pages show the new rows)."""
-    db.session.execute(update(Merchant).where(Merchant.id == merchant_id)
-                       .values(updated_at=run["finished_at"]))
+    version's update locks the merchant's row, and cached pages show the new rows)."""
+    move_page_version(merchant_id, run["finished_at"])
     db.session.execute(delete(ProductRecommendation).where(
         ProductRecommendation.merchant_id == merchant_id))
     for part in chunks(rows, 5000):
