@@ -153,3 +153,38 @@ def dump_logs(processes) -> None:
     for process in processes:
         print(f"\n===== {process.name} log ({' '.join(process.command[1:])}) =====")
         print(process.log())
+
+
+def start_shop(directory: Path, slug: str, name: str, user: dict, shipment: dict, workers: int = 2,
+               **tracking) -> dict:
+    """A migrated SQLite database with one merchant, a console user (`user`: email, password,
+    role, name), an API key and `shipment` registered through the API, served by gunicorn.
+
+    Returns {base_url, server, env, key, shipment (the API's JSON), token}; the caller stops
+    `server`. Everything goes through the CLI and the API, as an operator and a shop would.
+    """
+    port = free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    env = app_env(SQLALCHEMY_DATABASE_URI="sqlite:///" + str(directory / f"{slug}.sqlite3"),
+                  SECRET_KEY=os.urandom(16).hex(), PUBLIC_BASE_URL=base_url, SESSION_COOKIE_SECURE="false",
+                  **tracking)
+    flask_cli(env, "db", "upgrade")
+    flask_cli(env, "create-merchant", "--slug", slug, "--name", name)
+    done = subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "create-user", "--merchant", slug,
+                           "--email", user["email"], "--role", user["role"], "--name", user["name"]],
+                          cwd=ROOT, env=env, input=user["password"] + "\n", capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 0, done.stdout + done.stderr
+    key = flask_cli(env, "create-api-key", "--merchant", slug).strip().splitlines()[-1].strip()
+    server = start_gunicorn(env, port, directory, workers=workers)
+    try:
+        wait_healthy(base_url, server)
+        created = requests.post(f"{base_url}/api/v1/shipments", headers={"Authorization": f"Bearer {key}"},
+                                json=shipment, timeout=10)
+        assert created.status_code == 201, created.text
+    except BaseException:
+        server.stop()
+        raise
+    body = created.json()
+    return {"base_url": base_url, "server": server, "env": env, "key": key, "shipment": body,
+            "token": body["tracking_url"].rsplit("/t/", 1)[1]}

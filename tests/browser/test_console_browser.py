@@ -5,14 +5,11 @@ watch its preview follow as you type. axe checks both pages.
 The server is gunicorn on a SQLite file migrated with `flask db upgrade`; the merchant, its owner
 (password on stdin) and its API key come from the CLI, the shipment from the API.
 """
-import secrets
-import subprocess
-import sys
 
 import pytest
 import requests
 
-from processes import ROOT, app_env, flask_cli, free_port, start_gunicorn, wait_healthy
+from processes import start_shop
 from test_tracking_page_browser import serious_violations
 
 pytestmark = pytest.mark.browser
@@ -24,31 +21,13 @@ TIMEOUT_MS = 10_000
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory, browser):
-    directory = tmp_path_factory.mktemp("console-browser")
-    url = "sqlite:///" + str(directory / "console.sqlite3")
-    port = free_port()
-    base_url = f"http://127.0.0.1:{port}"
-    env = app_env(SQLALCHEMY_DATABASE_URI=url, SECRET_KEY=secrets.token_hex(16), PUBLIC_BASE_URL=base_url,
-                  SESSION_COOKIE_SECURE="false")
-    flask_cli(env, "db", "upgrade")
-    flask_cli(env, "create-merchant", "--slug", "brand", "--name", "Brand Test Shop")
-    done = subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "create-user", "--merchant", "brand",
-                           "--email", EMAIL, "--role", "owner", "--name", "Olive Owner"],
-                          cwd=ROOT, env=env, input=PASSWORD + "\n", capture_output=True, text=True, timeout=60)
-    assert done.returncode == 0, done.stdout + done.stderr
-    key = flask_cli(env, "create-api-key", "--merchant", "brand").strip().splitlines()[-1].strip()
-    server = start_gunicorn(env, port, directory, workers=2)
-    try:
-        wait_healthy(base_url, server)
-        created = requests.post(f"{base_url}/api/v1/shipments", headers={"Authorization": f"Bearer {key}"},
-                                json={"tracking_number": "DEMOONTIME55501", "carrier": "demo",
-                                      "order": {"number": "B-1001", "customer": {"email": "shopper@example.com"}},
-                                      "destination": {"postal_code": "97205", "country": "US"}}, timeout=10)
-        assert created.status_code == 201, created.text
-        yield {"base_url": base_url, "server": server, "key": key, "shipment_id": created.json()["id"],
-               "token": created.json()["tracking_url"].rsplit("/t/", 1)[1]}
-    finally:
-        server.stop()
+    site = start_shop(tmp_path_factory.mktemp("console-browser"), "brand", "Brand Test Shop",
+                      {"email": EMAIL, "password": PASSWORD, "role": "owner", "name": "Olive Owner"},
+                      {"tracking_number": "DEMOONTIME55501", "carrier": "demo",
+                       "order": {"number": "B-1001", "customer": {"email": "shopper@example.com"}},
+                       "destination": {"postal_code": "97205", "country": "US"}})
+    yield {**site, "shipment_id": site["shipment"]["id"]}
+    site["server"].stop()
 
 
 def _brand_of(frame_or_page) -> str:

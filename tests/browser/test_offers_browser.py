@@ -3,7 +3,7 @@ import secrets
 
 import pytest
 
-from processes import app_env, dump_logs, free_port, start_gunicorn, wait_healthy
+from processes import app_env, flask_cli, free_port, start_gunicorn, wait_healthy
 
 pytestmark = pytest.mark.browser
 
@@ -13,14 +13,14 @@ SHOPPER_UA = ("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like G
 
 
 def seed(url: str, base_url: str) -> str:
-    """A merchant, a late-free in-transit shipment and a discount-code offer; the page token."""
+    """A merchant, a late-free in-transit shipment and a discount-code offer (offers have no API:
+    the console writes them; here the models do); the page token."""
     from tracking import create_app, shipments
     from tracking.extensions import db
     from tracking.models import Merchant, Offer, OfferVariant
     app = create_app({"TESTING": True, "SECRET_KEY": "seeder", "SQLALCHEMY_DATABASE_URI": url,
                       "PUBLIC_BASE_URL": base_url})
     with app.app_context():
-        db.create_all()
         merchant = Merchant(slug="acme", name="Acme Goods", timezone="UTC")
         db.session.add(merchant)
         db.session.flush()
@@ -44,8 +44,9 @@ def site(tmp_path_factory, browser):
     url = "sqlite:///" + str(directory / "offers.sqlite3")
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
-    token = seed(url, base_url)
     env = app_env(SQLALCHEMY_DATABASE_URI=url, SECRET_KEY=secrets.token_hex(16), PUBLIC_BASE_URL=base_url)
+    flask_cli(env, "db", "upgrade")  # the schema an operator gets, not create_all's
+    token = seed(url, base_url)
     server = start_gunicorn(env, port, directory, workers=1)
     try:
         wait_healthy(base_url, server)
@@ -54,7 +55,8 @@ def site(tmp_path_factory, browser):
         server.stop()
 
 
-def test_offer_loads_after_the_status_and_copies_its_code(site, browser, request):
+def test_offer_loads_after_the_status_and_copies_its_code(live, browser):
+    site = live
     context = browser.new_context(user_agent=SHOPPER_UA, locale="en-US")
     context.grant_permissions(["clipboard-read", "clipboard-write"], origin=site["base_url"])
     page = context.new_page()
@@ -79,14 +81,12 @@ def test_offer_loads_after_the_status_and_copies_its_code(site, browser, request
         offers.get_by_role("status").filter(has_text="Copied").wait_for(timeout=5_000)
         assert page.evaluate("() => navigator.clipboard.readText()") == "WELCOME-10"
         assert offers.locator("code").inner_text() == "WELCOME-10"  # still selectable text
-    except Exception:
-        dump_logs([site["server"]])
-        raise
     finally:
         context.close()
 
 
-def test_without_javascript_the_offer_still_renders(site, browser):
+def test_without_javascript_the_offer_still_renders(live, browser):
+    site = live
     context = browser.new_context(user_agent=SHOPPER_UA, java_script_enabled=False)
     page = context.new_page()
     try:

@@ -4,14 +4,9 @@ they type, opens it, presses re-poll and sees the carrier's new events appear in
 The server is gunicorn on a SQLite file migrated with `flask db upgrade`; no worker runs, so the
 re-poll is the shipment's first look at the (simulated) carrier.
 """
-import secrets
-import subprocess
-import sys
-
 import pytest
-import requests
 
-from processes import ROOT, app_env, flask_cli, free_port, start_gunicorn, wait_healthy
+from processes import start_shop
 from test_tracking_page_browser import serious_violations
 
 pytestmark = pytest.mark.browser
@@ -24,31 +19,14 @@ TIMEOUT_MS = 10_000
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory, browser):
-    directory = tmp_path_factory.mktemp("support-browser")
-    url = "sqlite:///" + str(directory / "support.sqlite3")
-    port = free_port()
-    base_url = f"http://127.0.0.1:{port}"
-    env = app_env(SQLALCHEMY_DATABASE_URI=url, SECRET_KEY=secrets.token_hex(16), PUBLIC_BASE_URL=base_url,
-                  SESSION_COOKIE_SECURE="false", DEMO_SECONDS_PER_HOUR="0.01")
-    flask_cli(env, "db", "upgrade")
-    flask_cli(env, "create-merchant", "--slug", "helpdesk", "--name", "Helpdesk Shop")
-    done = subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "create-user", "--merchant", "helpdesk",
-                           "--email", EMAIL, "--role", "agent", "--name", "Agnes Agent"],
-                          cwd=ROOT, env=env, input=PASSWORD + "\n", capture_output=True, text=True, timeout=60)
-    assert done.returncode == 0, done.stdout + done.stderr
-    key = flask_cli(env, "create-api-key", "--merchant", "helpdesk").strip().splitlines()[-1].strip()
-    server = start_gunicorn(env, port, directory, workers=2)
-    try:
-        wait_healthy(base_url, server)
-        created = requests.post(f"{base_url}/api/v1/shipments", headers={"Authorization": f"Bearer {key}"},
-                                json={"tracking_number": NUMBER, "carrier": "demo",
-                                      "order": {"number": "H-7001", "customer": {"email": CUSTOMER,
-                                                                                 "name": "Robin Shopper"}},
-                                      "destination": {"postal_code": "97205", "country": "US"}}, timeout=10)
-        assert created.status_code == 201, created.text
-        yield {"base_url": base_url, "server": server}
-    finally:
-        server.stop()
+    site = start_shop(tmp_path_factory.mktemp("support-browser"), "helpdesk", "Helpdesk Shop",
+                      {"email": EMAIL, "password": PASSWORD, "role": "agent", "name": "Agnes Agent"},
+                      {"tracking_number": NUMBER, "carrier": "demo",
+                       "order": {"number": "H-7001", "customer": {"email": CUSTOMER, "name": "Robin Shopper"}},
+                       "destination": {"postal_code": "97205", "country": "US"}},
+                      DEMO_SECONDS_PER_HOUR="0.01")
+    yield site
+    site["server"].stop()
 
 
 def test_agent_finds_by_email_opens_and_repolls(live, desktop, axe):
