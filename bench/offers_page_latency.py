@@ -15,12 +15,9 @@ for the page + offers pair, and for everything with --python-client). Target: pa
 < 1.2 x the no-offers page p99. Exits 0: the figures are for reading, not for gating.
 """
 import argparse
-import http.client
 import os
 import shutil
 import sys
-import threading
-import time
 
 import _fixture
 import page_throughput as pt
@@ -84,40 +81,6 @@ def switch_offers(app, enabled: bool) -> None:
         db.session.remove()
 
 
-def run_pair(base: str, paths: list[str], connections: int, duration: float) -> dict:
-    """Each connection fetches `paths` one after the other; the latency is the whole sequence."""
-    host, port = base.split("//")[1].split(":")
-    latencies: list[list[float]] = [[] for _ in range(connections)]
-    errors = [0] * connections
-    stop_at = time.monotonic() + duration
-    headers = {"User-Agent": pt.SHOPPER_UA}
-
-    def client(i: int) -> None:
-        conn = http.client.HTTPConnection(host, int(port), timeout=10)
-        while time.monotonic() < stop_at:
-            t0 = time.perf_counter()
-            for path in paths:
-                conn.request("GET", path, headers=headers)
-                response = conn.getresponse()
-                response.read()
-                errors[i] += response.status >= 400
-            latencies[i].append((time.perf_counter() - t0) * 1000)
-        conn.close()
-
-    started = time.monotonic()
-    threads = [threading.Thread(target=client, args=(i,)) for i in range(connections)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    lat = sorted(x for per in latencies for x in per)
-    res = {"rps": len(lat) / (time.monotonic() - started), "requests": len(lat), "non2xx": sum(errors),
-           "cmd": f"python threaded client, {connections} connections, {duration:g}s, sequence {paths}"}
-    for p in (50, 90, 99):
-        res[f"p{p}"] = lat[min(len(lat) - 1, int(len(lat) * p / 100))] if lat else float("nan")
-    return res
-
-
 def measure(env: dict, workers: int, log_path: str, runs: list, args) -> dict:
     """Start gunicorn, warm each run up, measure each; {name: result}."""
     port = pt.free_port()
@@ -158,8 +121,8 @@ def main() -> int:
     token = add_offers(app, fx.token)
     use_wrk = shutil.which("wrk") is not None and not args.python_client
     single = ((lambda base, path, a, d: pt.run_wrk(base + path, a.threads, a.connections, d)) if use_wrk else
-              (lambda base, path, a, d: run_pair(base, [path], a.connections, d)))
-    pair = lambda base, paths, a, d: run_pair(base, paths, a.connections, d)  # noqa: E731
+              (lambda base, path, a, d: pt.run_sequence(base, [path], a.connections, d)))
+    pair = lambda base, paths, a, d: pt.run_sequence(base, paths, a.connections, d)  # noqa: E731
     page, partial = f"/t/{token}", f"/t/{token}/offers"
     log_path = os.path.join((fx.tmpdir or tmp).name, "gunicorn-offers.log")
     try:

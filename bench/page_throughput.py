@@ -115,6 +115,14 @@ def run_python(url: str, threads: int, connections: int, duration: float) -> dic
     from urllib.parse import urlsplit
     parts = urlsplit(url)
     path = parts.path + (f"?{parts.query}" if parts.query else "")
+    return run_sequence(f"{parts.scheme}://{parts.netloc}", [path], connections, duration)
+
+
+def run_sequence(base: str, paths: list[str], connections: int, duration: float) -> dict:
+    """Each of `connections` threads fetches `paths` one after the other, again and again, for
+    `duration` seconds; a latency is the whole sequence's (one path: one request's)."""
+    from urllib.parse import urlsplit
+    parts = urlsplit(base)
     latencies: list[list[float]] = [[] for _ in range(connections)]
     errors = [0] * connections
     stop_at = time.monotonic() + duration
@@ -124,11 +132,11 @@ def run_python(url: str, threads: int, connections: int, duration: float) -> dic
         while time.monotonic() < stop_at:
             t0 = time.perf_counter()
             try:
-                conn.request("GET", path, headers={"User-Agent": SHOPPER_UA})
-                r = conn.getresponse()
-                r.read()
-                if r.status >= 400:
-                    errors[i] += 1
+                for path in paths:
+                    conn.request("GET", path, headers={"User-Agent": SHOPPER_UA})
+                    r = conn.getresponse()
+                    r.read()
+                    errors[i] += r.status >= 400
             except (OSError, http.client.HTTPException):
                 errors[i] += 1
                 conn.close()
@@ -145,8 +153,9 @@ def run_python(url: str, threads: int, connections: int, duration: float) -> dic
         t.join()
     elapsed = time.monotonic() - started
     lat = sorted(x for per in latencies for x in per)
+    sequence = "" if len(paths) == 1 else f", sequence {paths}"
     res = {"rps": len(lat) / elapsed, "requests": len(lat), "non2xx": sum(errors), "socket_errors": "",
-           "cmd": f"python threaded client, {connections} connections, {duration:g}s"}
+           "cmd": f"python threaded client, {connections} connections, {duration:g}s{sequence}"}
     for p in (50, 75, 90, 99):
         res[f"p{p}"] = lat[min(len(lat) - 1, int(len(lat) * p / 100))] if lat else float("nan")
     return res
