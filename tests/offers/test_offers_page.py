@@ -155,3 +155,23 @@ def test_the_offers_partial_is_cached_and_still_counts_every_view(client, mercha
     assert impressions() == 3  # every view counted, cached or not
     upsert(merchant.id, [{"sku": "MUG", "title": "Mug", "in_stock": False}])  # moves the version
     assert selects_while(lambda: offers_of(client, shipment)) > 1  # rendered afresh
+
+
+def test_a_recompute_shows_on_cached_offers_at_once(client, merchant, shipment, make_offer, make_product,
+                                                    make_shipment):
+    from tracking.offers import recommend
+    make_offer(merchant, kind="recommendations", variants=[{"headline": "Goes well with your mug"}])
+    make_product(merchant, "SAUCER", title="Matching saucer")
+    make_shipment(merchant, "DEMOONTIME9", "9", items=[{"sku": "SAUCER", "title": "Saucer", "quantity": 1}])
+    assert offers_of(client, shipment).strip() == ""  # cached: nothing computed yet
+    recommend.compute(merchant.id)  # the shop's best seller fills in for the mug
+    assert "Matching saucer" in offers_of(client, shipment)
+
+
+def test_signed_in_staff_looking_at_offers_are_not_impressions(app, merchant, shipment, make_offer, agent,
+                                                                console_client):
+    make_offer(merchant)
+    staff = console_client(agent)
+    body = staff.get(f"/t/{shipment.public_token}/offers", headers=BROWSER).get_data(as_text=True)
+    assert "banner headline 0" in body
+    assert impressions() == 0
